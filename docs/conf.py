@@ -1,0 +1,154 @@
+"""Sphinx configuration for sklweights (builds offline, warnings as errors)."""
+
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import sklweights  # noqa: E402
+
+project = "sklweights"
+author = "The sklweights developers"
+copyright = "2026, The sklweights developers"
+version = release = sklweights.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.viewcode",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+    "myst_parser",
+]
+source_suffix = {".rst": "restructuredtext"}
+myst_enable_extensions = []
+
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**/sg_execution_times.rst"]
+html_theme = "pydata_sphinx_theme"
+html_title = f"sklweights {release}"
+html_theme_options = {"navigation_with_keys": False, "show_toc_level": 2}
+html_static_path = []
+
+autosummary_generate = True
+autodoc_default_options = {"members": True, "inherited-members": False}
+autodoc_typehints = "none"
+numpydoc_show_class_members = False
+numpydoc_validation_checks = set()
+# Offline build: no intersphinx inventories are fetched.
+intersphinx_mapping = {}
+nitpicky = False
+suppress_warnings = ["config.cache"]
+
+sphinx_gallery_conf = {
+    "examples_dirs": str(HERE.parent / "examples"),
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "within_subsection_order": "FileNameSortKey",
+    "plot_gallery": os.environ.get("SKLWEIGHTS_DOCS_PLOT", "True"),
+}
+
+_SUBPACKAGES = [
+    ("ordinal", "Ordinal regression (PRESTO)"),
+    ("quantile", "Quantile regression and aggregation"),
+    ("recsys", "Debiased recommendation"),
+    ("selection", "Committee selection"),
+    ("text", "Domain-weighted text classification"),
+    ("metrics", "Metrics and scorers"),
+    ("datasets", "Datasets"),
+    ("utils", "Utilities"),
+]
+
+
+def _write_api_reference():
+    """Generate api.rst from each subpackage's ``__all__`` (never out of date)."""
+    import importlib
+
+    lines = [
+        ".. _api:",
+        "",
+        "API reference",
+        "=============",
+        "",
+        "Generated from the public names (``__all__``) of each subpackage.",
+        "",
+    ]
+    for sub, title in _SUBPACKAGES:
+        module = importlib.import_module(f"sklweights.{sub}")
+        names = sorted(
+            n for n in getattr(module, "__all__", []) if not n.startswith("_")
+        )
+        lines += [
+            title,
+            "-" * len(title),
+            "",
+            f".. currentmodule:: sklweights.{sub}",
+            "",
+        ]
+        if not names:
+            lines += ["Nothing public yet.", ""]
+            continue
+        lines += [".. autosummary::", "   :toctree: generated/", ""]
+        lines += [f"   {n}" for n in names]
+        lines.append("")
+    text = "\n".join(lines)
+    path = HERE / "api.rst"
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+_write_api_reference()
+
+_BENCHMARKS = [
+    ("presto", "PRESTO ordinal regression", "benchmarks/presto.py"),
+    ("quantile", "Quantile aggregation", "benchmarks/quantile.py"),
+    ("recsys", "Debiased recommendation", "benchmarks/recsys.py"),
+    ("selection", "Committee selection", "benchmarks/selection.py"),
+    ("text", "Domain-weighted sentiment", "benchmarks/text.py"),
+    ("scaling", "Scaling out (Dask LocalCluster)", "benchmarks/scaling.py"),
+    ("gpu", "GPU check", "benchmarks/gpu_check.py"),
+]
+
+
+def _write_performance_page():
+    """performance.rst: the latest table of each benchmark, as committed."""
+    results = HERE.parent / "benchmarks" / "results"
+    lines = [
+        ".. _performance:",
+        "",
+        "Performance",
+        "===========",
+        "",
+        "Each benchmark in ``benchmarks/`` runs sklweights and the peers a user",
+        "would otherwise reach for in one process, on the same data, and writes a",
+        "markdown table to ``benchmarks/results/``. This page shows the latest",
+        "committed table of each, with the command and machine in its header.",
+        "Times are medians over repeats and are given as ratios to a named peer,",
+        "since absolute times on a shared machine are noisy.",
+        "",
+    ]
+    for key, title, script in _BENCHMARKS:
+        lines += [title, "-" * len(title), ""]
+        path = results / f"{key}.md"
+        if path.exists():
+            lines += [
+                f".. include:: ../benchmarks/results/{key}.md",
+                "   :parser: myst_parser.sphinx_",
+                "",
+            ]
+        else:
+            lines += [f"No committed results yet: run ``python {script}``.", ""]
+    text = "\n".join(lines)
+    path = HERE / "performance.rst"
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+_write_performance_page()

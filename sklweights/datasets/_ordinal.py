@@ -1,0 +1,3 @@
+"""Data generators and loaders for the ordinal estimators."""
+
+__all__ = []

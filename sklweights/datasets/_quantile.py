@@ -1,0 +1,3 @@
+"""Data generators and loaders for the quantile estimators."""
+
+__all__ = []

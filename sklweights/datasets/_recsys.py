@@ -1,0 +1,3 @@
+"""Data generators and loaders for the recsys estimators."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Data generators and loaders for the selection estimators."""
+
+__all__ = []

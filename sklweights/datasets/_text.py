@@ -1,0 +1,3 @@
+"""Data generators and loaders for the text estimators."""
+
+__all__ = []

@@ -1,0 +1,14 @@
+"""Metrics and scorers: rare-class, quantile, ranking and committee scores."""
+
+from ._ordinal import *  # noqa: F403
+from ._ordinal import __all__ as _a1
+from ._quantile import *  # noqa: F403
+from ._quantile import __all__ as _a2
+from ._recsys import *  # noqa: F403
+from ._recsys import __all__ as _a3
+from ._selection import *  # noqa: F403
+from ._selection import __all__ as _a4
+from ._text import *  # noqa: F403
+from ._text import __all__ as _a5
+
+__all__ = sorted({*_a1, *_a2, *_a3, *_a4, *_a5})

@@ -1,0 +1,3 @@
+"""Metrics for the ordinal estimators."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Metrics for the quantile estimators."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Metrics for the recsys estimators."""
+
+__all__ = []

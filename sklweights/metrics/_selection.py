@@ -1,0 +1,3 @@
+"""Metrics for the selection estimators."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Metrics for the text estimators."""
+
+__all__ = []

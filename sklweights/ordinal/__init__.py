@@ -1,0 +1,3 @@
+"""The ordinal estimators (not yet available)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""The quantile estimators (not yet available)."""
+
+__all__ = []

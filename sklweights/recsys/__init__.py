@@ -1,0 +1,3 @@
+"""The recsys estimators (not yet available)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""The selection estimators (not yet available)."""
+
+__all__ = []

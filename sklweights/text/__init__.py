@@ -1,0 +1,3 @@
+"""The text estimators (not yet available)."""
+
+__all__ = []

@@ -1,0 +1,17 @@
+"""Shared machinery: compatibility imports, optional imports, solver policy,
+the torch training base and estimator discovery."""
+
+from ._discovery import all_estimators
+from ._optional import import_optional, import_torch, is_available
+from ._solver import SolverResult, check_solver_result, iteration_result, solve_cvxpy
+
+__all__ = [
+    "SolverResult",
+    "all_estimators",
+    "check_solver_result",
+    "import_optional",
+    "import_torch",
+    "is_available",
+    "iteration_result",
+    "solve_cvxpy",
+]
