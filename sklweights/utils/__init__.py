@@ -3,6 +3,7 @@ the torch training base and estimator discovery."""
 
 from ._discovery import all_estimators
 from ._optional import import_optional, import_torch, is_available
+from ._parallel import limited_threads, parallel_map
 from ._solver import SolverResult, check_solver_result, iteration_result, solve_cvxpy
 
 __all__ = [
@@ -13,5 +14,7 @@ __all__ = [
     "import_torch",
     "is_available",
     "iteration_result",
+    "limited_threads",
+    "parallel_map",
     "solve_cvxpy",
 ]
