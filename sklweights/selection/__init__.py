@@ -1,3 +1,24 @@
-"""The selection estimators (not yet available)."""
+"""Multiwinner committee selection from many rankings under group constraints.
 
-__all__ = []
+:class:`FairCommitteeSelector` picks the best size-k subset of candidates
+(columns) for an OWA committee scoring rule (SNTV, Borda, Bloc,
+Chamberlin-Courant, PAV or a user-given rule) from the rankings of many voters
+(rows), subject to group bounds; after Boehmer, Celis, Huang, Mehrotra and
+Vishnoi (ICML 2023).
+"""
+
+from sklweights.selection._bounds import proportional_group_bounds
+from sklweights.selection._selector import (
+    FairCommitteeSelector,
+    committee_score,
+    marginal_gains,
+)
+from sklweights.selection._smoothness import estimate_smoothness
+
+__all__ = [
+    "FairCommitteeSelector",
+    "committee_score",
+    "estimate_smoothness",
+    "marginal_gains",
+    "proportional_group_bounds",
+]

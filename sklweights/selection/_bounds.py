@@ -1,0 +1,236 @@
+"""Candidate groups and group bounds: parsing, proportional bounds, feasibility."""
+
+import math
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class GroupConstraints:
+    """Group membership and count bounds in one normalised shape.
+
+    Attributes
+    ----------
+    labels : list
+        One label per group (the keys users write in ``group_bounds``).
+    membership : ndarray of shape (n_groups, n_candidates), dtype bool
+    lower, upper : ndarray of shape (n_groups,), dtype int
+    disjoint : bool
+        Every candidate is in at most one group.
+    """
+
+    labels: list
+    membership: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    disjoint: bool
+
+    @property
+    def group_index(self):
+        """Group of each candidate (-1 for none); only for disjoint groups."""
+        gi = np.full(self.membership.shape[1], -1, dtype=np.intp)
+        rows, cols = np.nonzero(self.membership)
+        gi[cols] = rows
+        return gi
+
+    def counts(self, committee):
+        mask = np.zeros(self.membership.shape[1], dtype=bool)
+        mask[np.asarray(committee, dtype=np.intp)] = True
+        return self.membership[:, mask].sum(axis=1)
+
+    def satisfied(self, committee):
+        c = self.counts(committee)
+        return bool(np.all(c >= self.lower) and np.all(c <= self.upper))
+
+    @property
+    def active(self):
+        """Whether any bound constrains anything."""
+        sizes = self.membership.sum(axis=1)
+        return bool(np.any(self.lower > 0) or np.any(self.upper < sizes))
+
+
+def parse_candidate_groups(candidate_groups, n_candidates):
+    """Labels and membership matrix from labels or an (m, G) membership matrix.
+
+    Returns
+    -------
+    labels : list
+    membership : ndarray of shape (n_groups, n_candidates), dtype bool
+    disjoint : bool
+    """
+    arr = np.asarray(candidate_groups)
+    if arr.ndim == 1:
+        if arr.shape[0] != n_candidates:
+            raise ValueError(
+                "candidate_groups must give one label per candidate (column of X): "
+                f"expected length {n_candidates}, got {arr.shape[0]}."
+            )
+        labels = list(np.unique(arr))
+        labels = [lab.item() if hasattr(lab, "item") else lab for lab in labels]
+        membership = np.stack([arr == lab for lab in labels]) if labels else None
+        return labels, membership.astype(bool), True
+    if arr.ndim == 2:
+        if arr.shape[0] != n_candidates:
+            raise ValueError(
+                "A candidate_groups membership matrix must have shape (n_candidates, "
+                f"n_groups) = ({n_candidates}, G); got {arr.shape}."
+            )
+        if not np.isin(arr, (0, 1, True, False)).all():
+            raise ValueError(
+                "A candidate_groups membership matrix must hold 0/1 or booleans."
+            )
+        membership = arr.astype(bool).T
+        disjoint = bool(np.all(membership.sum(axis=0) <= 1))
+        return list(range(arr.shape[1])), membership, disjoint
+    raise ValueError(
+        "candidate_groups must be a 1-D array of labels or an (n_candidates, "
+        f"n_groups) membership matrix; got {arr.ndim}-D."
+    )
+
+
+def _bound_pair(label, value, k):
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        lo = hi = int(value)
+    else:
+        try:
+            lo, hi = value
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"group_bounds[{label!r}] must be (lower, upper) or an int exact "
+                f"count; got {value!r}."
+            ) from None
+        lo = 0 if lo is None else lo
+        hi = k if hi is None else hi
+    for v in (lo, hi):
+        if not isinstance(v, numbers.Integral) or isinstance(v, bool):
+            raise ValueError(
+                f"group_bounds[{label!r}] must hold ints (or None); got {value!r}."
+            )
+    return int(lo), int(hi)
+
+
+def proportional_group_bounds(candidate_groups, k, *, slack=0):
+    """Proportional group bounds: floor/ceil of ``k`` times each group's share.
+
+    Group ``g`` with ``m_g`` of the ``m`` candidates gets the bounds
+    ``(max(0, floor(k m_g / m) - slack), min(m_g, ceil(k m_g / m) + slack))``.
+
+    Parameters
+    ----------
+    candidate_groups : array-like of shape (n_candidates,) or (n_candidates, G)
+        Group label of each candidate, or a 0/1 membership matrix (overlapping
+        groups allowed).
+    k : int
+        Committee size.
+    slack : int, default=0
+        Widens every bound by this many seats.
+
+    Returns
+    -------
+    group_bounds : dict
+        ``{group label: (lower, upper)}``.
+
+    Examples
+    --------
+    >>> from sklweights.selection import proportional_group_bounds
+    >>> proportional_group_bounds(["a"] * 6 + ["b"] * 4, k=5)
+    {'a': (3, 3), 'b': (2, 2)}
+    """
+    if not isinstance(k, numbers.Integral) or k < 1:
+        raise ValueError(f"k must be a positive int; got {k!r}.")
+    if not isinstance(slack, numbers.Integral) or slack < 0:
+        raise ValueError(f"slack must be a non-negative int; got {slack!r}.")
+    arr = np.asarray(candidate_groups)
+    m = arr.shape[0]
+    labels, membership, _ = parse_candidate_groups(arr, m)
+    out = {}
+    for lab, row in zip(labels, membership):
+        size = int(row.sum())
+        share = k * size / m
+        # guard against floating error on exact shares
+        lo = math.floor(share + 1e-9)
+        hi = math.ceil(share - 1e-9)
+        out[lab] = (max(0, lo - int(slack)), min(size, hi + int(slack)))
+    return out
+
+
+def build_constraints(
+    candidate_groups, group_bounds, proportional, slack, k, n_candidates
+):
+    """Normalise the selector's group parameters; None when there are no groups."""
+    if candidate_groups is None:
+        if group_bounds is not None or proportional:
+            raise ValueError(
+                "group_bounds and proportional=True need candidate_groups (the group "
+                "of each candidate)."
+            )
+        return None
+    labels, membership, disjoint = parse_candidate_groups(
+        candidate_groups, n_candidates
+    )
+    if proportional and group_bounds is not None:
+        raise ValueError("Give either group_bounds or proportional=True, not both.")
+    if proportional:
+        bounds = proportional_group_bounds(candidate_groups, k, slack=slack)
+    elif group_bounds is None:
+        bounds = {}
+    else:
+        if not isinstance(group_bounds, dict):
+            raise TypeError(
+                "group_bounds must be a dict {group label: (lower, upper)}; got "
+                f"{type(group_bounds).__name__}."
+            )
+        bounds = {}
+        for lab, val in group_bounds.items():
+            if lab not in labels:
+                raise ValueError(
+                    f"group_bounds names group {lab!r}, which is not in "
+                    f"candidate_groups (labels: {labels})."
+                )
+            bounds[lab] = _bound_pair(lab, val, k)
+    sizes = membership.sum(axis=1)
+    lower = np.zeros(len(labels), dtype=np.int64)
+    upper = np.minimum(sizes, k).astype(np.int64)
+    for g, lab in enumerate(labels):
+        if lab not in bounds:
+            continue
+        lo, hi = bounds[lab]
+        if lo < 0 or hi < 0:
+            raise ValueError(
+                f"Group {lab!r}: bounds must be non-negative; got ({lo}, {hi})."
+            )
+        if lo > hi:
+            raise ValueError(
+                f"Group {lab!r} is infeasible: lower bound {lo} exceeds upper bound "
+                f"{hi}."
+            )
+        if lo > sizes[g]:
+            raise ValueError(
+                f"Group {lab!r} is infeasible: lower bound {lo} exceeds the group's "
+                f"{sizes[g]} candidates."
+            )
+        if lo > k:
+            raise ValueError(
+                f"Group {lab!r} is infeasible: lower bound {lo} exceeds the "
+                f"committee size k={k}."
+            )
+        lower[g] = lo
+        upper[g] = min(hi, sizes[g], k)
+    gc = GroupConstraints(labels, membership, lower, upper, disjoint)
+    if disjoint:
+        ungrouped = int(n_candidates - sizes.sum())
+        if lower.sum() > k:
+            raise ValueError(
+                f"The group bounds are infeasible: the lower bounds sum to "
+                f"{int(lower.sum())} > k={k} "
+                f"({dict(zip(labels, lower.tolist()))})."
+            )
+        if upper.sum() + ungrouped < k:
+            raise ValueError(
+                f"The group bounds are infeasible: the upper bounds (capped at group "
+                f"sizes) allow at most {int(upper.sum()) + ungrouped} candidates < "
+                f"k={k} ({dict(zip(labels, upper.tolist()))})."
+            )
+    return gc

@@ -1,0 +1,577 @@
+"""FairCommitteeSelector and the public committee scoring functions."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.feature_selection import SelectorMixin
+from sklearn.utils import check_random_state
+
+from sklweights.selection._bounds import build_constraints
+from sklweights.selection._rules import (
+    INPUTS,
+    RULES,
+    is_separable,
+    marginal_gain_matrix,
+    per_voter_scores,
+    resolve_rule,
+    to_positions,
+)
+from sklweights.selection._solvers import (
+    needs_concave,
+    solve_brute_force,
+    solve_greedy,
+    solve_milp,
+    solve_sort,
+)
+from sklweights.utils._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _check_sample_weight,
+    _fit_context,
+    check_is_fitted,
+    validate_data,
+)
+from sklweights.utils._solver import OPTIMAL, SolverResult, check_solver_result
+
+SOLVERS = ("auto", "sort", "milp", "brute_force", "greedy")
+
+
+def _committee_indices(committee, m):
+    arr = np.asarray(committee)
+    if arr.dtype == bool:
+        if arr.shape != (m,):
+            raise ValueError(
+                f"A boolean committee mask must have length n_candidates={m}; got "
+                f"shape {arr.shape}."
+            )
+        return np.flatnonzero(arr)
+    arr = arr.ravel()
+    if arr.size and (
+        not np.issubdtype(arr.dtype, np.integer) or arr.min() < 0 or arr.max() >= m
+    ):
+        raise ValueError(
+            f"committee must hold candidate indices in [0, {m - 1}] or be a boolean "
+            f"mask; got {committee!r}."
+        )
+    if np.unique(arr).size != arr.size:
+        raise ValueError(f"committee lists a candidate twice: {committee!r}.")
+    return np.sort(arr.astype(np.intp))
+
+
+def _profile(X, input, sample_weight):
+    if input not in INPUTS:
+        raise ValueError(f"input must be one of {INPUTS}; got {input!r}.")
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(
+            f"X must be 2-D (voters x candidates); got an array of shape {X.shape}."
+        )
+    if X.dtype.kind not in "biuf":
+        X = X.astype(float)
+    P = to_positions(X, input)
+    w = _check_sample_weight(sample_weight, P, dtype=float)
+    return P, w
+
+
+def committee_score(
+    X,
+    committee,
+    *,
+    rule="borda",
+    positional=None,
+    owa=None,
+    approval_top=None,
+    input="positions",
+    sample_weight=None,
+    per_voter=False,
+):
+    """Score of a committee under an OWA committee scoring rule.
+
+    ``score(W) = sum_v w_v sum_j lambda_j s(p_j)``, where ``p_1 < p_2 < ...``
+    are the positions of the members of ``W`` in voter ``v``'s ranking, ``s``
+    is the rule's positional score vector and ``lambda`` its OWA vector.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_voters, n_candidates)
+        The rankings, in the format given by ``input``.
+    committee : array-like of int or bool mask of shape (n_candidates,)
+        The committee's candidates (column indices of ``X``).
+    rule : {"sntv", "borda", "bloc", "borda_cc", "approval_cc", "pav", "owa"}, \
+            default="borda"
+        The rule; see :class:`FairCommitteeSelector`.
+    positional : array-like of shape (n_candidates,), default=None
+        Positional score vector ``s`` for ``rule="owa"``.
+    owa : array-like, default=None
+        OWA vector ``lambda`` for ``rule="owa"``, at least as long as the
+        committee.
+    approval_top : int, default=None
+        ``t`` of the top-``t`` approval rules ("bloc", "approval_cc", "pav");
+        defaults to the committee size.
+    input : {"positions", "orders", "scores"}, default="positions"
+        ``X[v, c]`` is the position of candidate ``c`` (0 = best), the candidate
+        at position ``c``, or voter ``v``'s utility for ``c`` (higher is better,
+        ties broken by column index).
+    sample_weight : array-like of shape (n_voters,), default=None
+        Voter weights.
+    per_voter : bool, default=False
+        Return the score of each voter instead of the weighted total.
+
+    Returns
+    -------
+    score : float or ndarray of shape (n_voters,)
+
+    See Also
+    --------
+    FairCommitteeSelector : Finds the best committee under group bounds.
+    marginal_gains : Gain of adding each candidate to a committee.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklweights.selection import committee_score
+    >>> X = np.array([[0, 1, 2], [2, 0, 1]])  # positions, 0 = best
+    >>> float(committee_score(X, [0, 1], rule="borda"))
+    5.0
+    >>> float(committee_score(X, [0, 1], rule="borda_cc"))
+    4.0
+    """
+    P, w = _profile(X, input, sample_weight)
+    m = P.shape[1]
+    W = _committee_indices(committee, m)
+    size = max(W.size, 1)
+    k = size if owa is None else len(np.atleast_1d(owa))
+    s, lam = resolve_rule(
+        rule,
+        m,
+        k,
+        positional=positional,
+        owa=owa,
+        approval_top=size
+        if approval_top is None and rule in ("bloc", "approval_cc", "pav")
+        else approval_top,
+    )
+    if W.size > lam.size:
+        raise ValueError(
+            f"owa has length {lam.size}, but the committee has {W.size} members."
+        )
+    v = per_voter_scores(P, W, s, lam)
+    return v if per_voter else float(w @ v)
+
+
+def marginal_gains(
+    X,
+    committee,
+    *,
+    rule="borda",
+    positional=None,
+    owa=None,
+    approval_top=None,
+    k=None,
+    input="positions",
+    sample_weight=None,
+):
+    """Gain in committee score from adding each candidate to ``committee``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_voters, n_candidates)
+        The rankings, in the format given by ``input``.
+    committee : array-like of int or bool mask
+        The current committee.
+    rule, positional, owa, input, sample_weight
+        As in :func:`committee_score`.
+    approval_top : int, default=None
+        ``t`` of the top-``t`` approval rules; defaults to ``k``.
+    k : int, default=None
+        The target committee size, used for the default ``approval_top``;
+        defaults to ``len(committee) + 1``.
+
+    Returns
+    -------
+    gains : ndarray of shape (n_candidates,)
+        ``score(W + {c}) - score(W)``; NaN for members of ``W``.
+
+    See Also
+    --------
+    committee_score : The score of a committee.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklweights.selection import marginal_gains
+    >>> X = np.array([[0, 1, 2], [2, 0, 1]])
+    >>> marginal_gains(X, [1], rule="borda_cc").tolist()
+    [1.0, nan, 0.0]
+    """
+    P, w = _profile(X, input, sample_weight)
+    m = P.shape[1]
+    W = _committee_indices(committee, m)
+    size = W.size + 1
+    if size > m:
+        raise ValueError("The committee already holds every candidate.")
+    kk = size if k is None else k
+    if approval_top is None and rule in ("bloc", "approval_cc", "pav"):
+        approval_top = min(kk, m)
+    klen = len(np.atleast_1d(owa)) if owa is not None else size
+    s, lam = resolve_rule(
+        rule, m, klen, positional=positional, owa=owa, approval_top=approval_top
+    )
+    if size > lam.size:
+        raise ValueError(
+            f"owa has length {lam.size}; it cannot score a committee of {size}."
+        )
+    gains = w @ marginal_gain_matrix(P, W, s, lam[:size])
+    gains[W] = np.nan
+    return gains
+
+
+class FairCommitteeSelector(SelectorMixin, BaseEstimator):
+    """Best size-k committee of candidates from many rankings, under group bounds.
+
+    Rows of ``X`` are voters (reviewers, rankers), columns are candidates. The
+    selector finds the committee ``W`` (a subset of columns of size ``k``) that
+    maximises an OWA committee scoring rule
+
+    ``score(W) = sum_v w_v sum_j lambda_j s(p_j)``,
+
+    where ``p_1 < p_2 < ...`` are the positions of ``W``'s members in voter
+    ``v``'s ranking, subject to lower and upper bounds on how many members
+    each candidate group gets (Boehmer et al., 2023). It is a scikit-learn
+    feature selector: ``transform`` keeps the selected columns and ``score``
+    gives the committee's mean score on (held-out) voters.
+
+    Parameters
+    ----------
+    k : int, default=10
+        Committee size.
+    rule : {"sntv", "borda", "bloc", "borda_cc", "approval_cc", "pav", "owa"}, \
+            default="borda"
+        The rule, as ``(s, lambda)``:
+
+        - ``"sntv"``: ``s = (1, 0, ..., 0)``, ``lambda = 1``;
+        - ``"borda"`` (k-Borda): ``s = (m-1, ..., 0)``, ``lambda = 1``;
+        - ``"bloc"``: ``s`` = 1 on the top ``t`` positions, ``lambda = 1``;
+        - ``"borda_cc"``: Chamberlin-Courant with Borda utilities,
+          ``lambda = (1, 0, ..., 0)``;
+        - ``"approval_cc"``: Chamberlin-Courant on top-``t`` approvals;
+        - ``"pav"``: proportional approval voting on top-``t`` approvals,
+          ``lambda_j = 1/j``;
+        - ``"owa"``: ``s = positional`` and ``lambda = owa``.
+    positional : array-like of shape (n_candidates,), default=None
+        Positional score vector for ``rule="owa"``.
+    owa : array-like of shape (k,), default=None
+        OWA vector for ``rule="owa"``.
+    approval_top : int, default=None
+        ``t`` for "bloc", "approval_cc" and "pav"; defaults to ``k``.
+    candidate_groups : array-like of shape (n_candidates,) or (n_candidates, G), \
+            default=None
+        The group label of each candidate (column), or a 0/1 membership matrix
+        for overlapping groups (group labels are then the column indices
+        0..G-1). Named so as not to clash with the ``groups`` that
+        cross-validation splitters take for rows.
+    group_bounds : dict, default=None
+        ``{group label: (lower, upper)}`` (``None`` for either side means no
+        bound; an int means an exact count). Groups left out are unbounded.
+    proportional : bool, default=False
+        Derive the bounds from each group's share of the candidates:
+        ``floor(k share) - slack`` to ``ceil(k share) + slack``. See
+        :func:`proportional_group_bounds`.
+    slack : int, default=0
+        Widens the proportional bounds.
+    input : {"positions", "orders", "scores"}, default="positions"
+        ``"positions"``: ``X[v, c]`` is the position of candidate ``c`` in voter
+        ``v``'s ranking (0 = best); ``"orders"``: ``X[v, j]`` is the candidate at
+        position ``j``; ``"scores"``: ``X[v, c]`` is a utility (higher is better;
+        ties broken by the lower column index). Rows of positions and orders
+        must be permutations.
+    solver : {"auto", "sort", "milp", "brute_force", "greedy"}, default="auto"
+        ``"sort"``: exact for separable rules (constant ``lambda``) with disjoint
+        groups; ``"milp"``: exact mixed-integer programme with HiGHS (needs a
+        non-increasing ``lambda`` and ``s`` for non-separable rules);
+        ``"brute_force"``: every subset (small instances, any rule);
+        ``"greedy"``: approximation (``optimal_ = False``). ``"auto"`` takes
+        ``"sort"`` where it is exact and ``"milp"`` otherwise.
+    time_limit : float, default=None
+        Seconds for the MILP. When it runs out, the best feasible committee
+        found (or a greedy feasible one) is returned with a
+        ``ConvergenceWarning``, ``optimal_ = False`` and the MIP gap.
+    random_state : int, RandomState instance or None, default=None
+        Breaks ties between equally scored candidates at random in the "sort"
+        and "greedy" solvers; None breaks them by the lower column index.
+
+    Attributes
+    ----------
+    selected_ : ndarray of shape (k,)
+        Indices of the selected candidates, ascending.
+    support_ : ndarray of shape (n_features_in_,), dtype bool
+        Mask of the selected candidates.
+    objective_ : float
+        The committee's score on the training voters (weighted sum).
+    group_counts_ : dict or None
+        Members per group.
+    group_bounds_ : dict or None
+        The bounds enforced, ``{label: (lower, upper)}``.
+    optimal_ : bool
+        Whether the committee is certified optimal.
+    mip_gap_ : float
+        Relative gap between the committee's objective and the solver's bound
+        (0 when optimal, NaN for the greedy approximation).
+    solver_ : str
+        The algorithm used.
+    solver_status_ : str
+        ``"optimal"``, ``"time_limit"`` or ``"approximate"``.
+    n_features_in_ : int
+        Number of candidates.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Candidate names, when ``X`` has string column names.
+
+    See Also
+    --------
+    committee_score : The score of a given committee.
+    proportional_group_bounds : Proportional bounds from group shares.
+    sklweights.datasets.make_biased_rankings : Rankings with a swapping bias.
+
+    References
+    ----------
+    N. Boehmer, L. E. Celis, L. Huang, A. Mehrotra and N. K. Vishnoi. "Subset
+    Selection Based On Multiple Rankings in the Presence of Bias: Effectiveness
+    of Fairness Constraints for Multiwinner Voting Score Functions". ICML 2023,
+    arXiv:2306.09835.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklweights.selection import FairCommitteeSelector
+    >>> X = np.array([[0, 1, 2, 3], [1, 0, 3, 2], [0, 2, 1, 3]])  # positions
+    >>> sel = FairCommitteeSelector(k=2, rule="borda").fit(X)
+    >>> sel.selected_
+    array([0, 1])
+    >>> fair = FairCommitteeSelector(
+    ...     k=2, candidate_groups=["a", "a", "b", "b"], group_bounds={"b": (1, 1)}
+    ... ).fit(X)
+    >>> fair.selected_, fair.group_counts_
+    (array([0, 2]), {'a': 1, 'b': 1})
+    """
+
+    _parameter_constraints = {
+        "k": [Interval(Integral, 1, None, closed="left")],
+        "rule": [StrOptions(set(RULES))],
+        "positional": ["array-like", None],
+        "owa": ["array-like", None],
+        "approval_top": [Interval(Integral, 1, None, closed="left"), None],
+        "candidate_groups": ["array-like", None],
+        "group_bounds": [dict, None],
+        "proportional": ["boolean"],
+        "slack": [Interval(Integral, 0, None, closed="left")],
+        "input": [StrOptions(set(INPUTS))],
+        "solver": [StrOptions(set(SOLVERS))],
+        "time_limit": [Interval(Real, 0, None, closed="neither"), None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        k=10,
+        *,
+        rule="borda",
+        positional=None,
+        owa=None,
+        approval_top=None,
+        candidate_groups=None,
+        group_bounds=None,
+        proportional=False,
+        slack=0,
+        input="positions",
+        solver="auto",
+        time_limit=None,
+        random_state=None,
+    ):
+        self.k = k
+        self.rule = rule
+        self.positional = positional
+        self.owa = owa
+        self.approval_top = approval_top
+        self.candidate_groups = candidate_groups
+        self.group_bounds = group_bounds
+        self.proportional = proportional
+        self.slack = slack
+        self.input = input
+        self.solver = solver
+        self.time_limit = time_limit
+        self.random_state = random_state
+
+    def _positions(self, X, reset):
+        X = validate_data(self, X, reset=reset, dtype="numeric")
+        return to_positions(X, self.input)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None):
+        """Select the best committee for the voters in ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_voters, n_candidates)
+            Rankings in the format given by ``input``.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_voters,), default=None
+            Non-negative voter weights.
+
+        Returns
+        -------
+        self : object
+        """
+        P = self._positions(X, reset=True)
+        n, m = P.shape
+        k = self.k
+        if k > m:
+            raise ValueError(
+                f"k={k} exceeds the number of candidates (columns of X), {m}."
+            )
+        w = _check_sample_weight(sample_weight, P, dtype=float)
+        if np.any(w < 0):
+            raise ValueError("sample_weight must be non-negative.")
+        s, lam = resolve_rule(
+            self.rule,
+            m,
+            k,
+            positional=self.positional,
+            owa=self.owa,
+            approval_top=self.approval_top,
+        )
+        gc = build_constraints(
+            self.candidate_groups,
+            self.group_bounds,
+            self.proportional,
+            self.slack,
+            k,
+            m,
+        )
+        separable = is_separable(lam)
+        solver = self.solver
+        if solver == "auto":
+            solver = "sort" if separable and (gc is None or gc.disjoint) else "milp"
+            if solver == "milp" and needs_concave(s, lam) is not None:
+                raise ValueError(
+                    f"rule={self.rule!r} is not separable and "
+                    f"{needs_concave(s, lam)}, so no exact MILP applies; pass "
+                    "solver='brute_force' (small instances) or solver='greedy'."
+                )
+        if solver == "sort" and not (separable and (gc is None or gc.disjoint)):
+            raise ValueError(
+                "solver='sort' is exact only for separable rules (constant OWA "
+                "vector: 'sntv', 'borda', 'bloc') with disjoint candidate groups; "
+                f"got rule={self.rule!r}"
+                + ("" if gc is None or gc.disjoint else " with overlapping groups")
+                + ". Use solver='milp'."
+            )
+        tie_order = None
+        if self.random_state is not None:
+            tie_order = check_random_state(self.random_state).permutation(m)
+        gap = 0.0
+        if solver == "sort":
+            cs = (w @ s[P]) * lam[0]
+            W = solve_sort(cs, k, gc, tie_order)
+            result = SolverResult(OPTIMAL, "optimal", "sort")
+        elif solver == "brute_force":
+            W = solve_brute_force(P, w, s, lam, k, gc)
+            if W is None:
+                raise ValueError(
+                    "The group bounds are infeasible: no committee of size "
+                    f"k={k} meets them."
+                )
+            result = SolverResult(OPTIMAL, "optimal", "brute_force")
+        elif solver == "greedy":
+            W = solve_greedy(P, w, s, lam, k, gc, tie_order)
+            if W is None:
+                raise ValueError(
+                    "The group bounds are infeasible: no committee of size "
+                    f"k={k} meets them."
+                )
+            result = SolverResult(OPTIMAL, "approximate", "greedy")
+            gap = np.nan
+        else:
+            W, result, gap = solve_milp(P, w, s, lam, k, gc, time_limit=self.time_limit)
+            check_solver_result(result, what="FairCommitteeSelector")
+            gap = np.nan if gap is None else float(gap)
+        self.selected_ = np.sort(np.asarray(W, dtype=np.intp))
+        self.support_ = np.zeros(m, dtype=bool)
+        self.support_[self.selected_] = True
+        self.objective_ = float(w @ per_voter_scores(P, self.selected_, s, lam))
+        self.optimal_ = bool(result.status == OPTIMAL and solver != "greedy")
+        self.mip_gap_ = gap
+        self.solver_ = result.solver
+        self.solver_status_ = (
+            result.raw_status
+            if solver == "milp"
+            else ("approximate" if solver == "greedy" else "optimal")
+        )
+        if result.raw_status == "Optimal":
+            self.solver_status_ = "optimal"
+        if gc is None:
+            self.group_counts_ = None
+            self.group_bounds_ = None
+        else:
+            counts = gc.counts(self.selected_)
+            self.group_counts_ = {lab: int(c) for lab, c in zip(gc.labels, counts)}
+            self.group_bounds_ = {
+                lab: (int(lo), int(hi))
+                for lab, lo, hi in zip(gc.labels, gc.lower, gc.upper)
+            }
+        self._rule = (s, lam)
+        return self
+
+    def _get_support_mask(self):
+        check_is_fitted(self)
+        return self.support_
+
+    def transform(self, X):
+        """Keep the selected candidates' columns.
+
+        With ``input="orders"`` the columns are positions rather than
+        candidates, so the positions of the selected candidates are returned.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_voters, n_candidates)
+
+        Returns
+        -------
+        X_selected : ndarray of shape (n_voters, k)
+        """
+        if self.input == "orders":
+            check_is_fitted(self)
+            P = self._positions(X, reset=False)
+            return P[:, self.support_]
+        return super().transform(X)
+
+    def score(self, X, y=None, sample_weight=None):
+        """Mean per-voter score of the selected committee on the voters in ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_voters, n_candidates)
+            Rankings of the same candidates (e.g. held-out voters).
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_voters,), default=None
+            Voter weights (a weighted mean).
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self)
+        P = self._positions(X, reset=False)
+        w = _check_sample_weight(sample_weight, P, dtype=float)
+        s, lam = self._rule
+        v = per_voter_scores(P, self.selected_, s, lam)
+        return float(np.average(v, weights=w))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        tags.input_tags.allow_nan = False
+        return tags

@@ -1,0 +1,408 @@
+"""Exact and approximate solvers for group-constrained OWA committee selection.
+
+* ``sort``: separable rules (constant OWA vector) with disjoint group bounds:
+  each group's best ``lower`` candidates, then the best of the rest while the
+  upper bounds allow. Exact, O(nm + m log m).
+* ``milp``: HiGHS through :func:`scipy.optimize.milp` with ``m`` binaries.
+  Non-separable rules with a non-increasing OWA vector use the nested-approval
+  reduction (a weighted Thiele rule on top-q ballots, identical ballots merged)
+  or, for Chamberlin-Courant, the assignment formulation, whichever has fewer
+  non-zeros.
+* ``brute_force``: every size-k subset (small instances, any OWA vector).
+* ``greedy``: marginal gains with a feasibility look-ahead; an approximation.
+"""
+
+import itertools
+import math
+import time
+
+import numpy as np
+
+from sklweights.selection._rules import (
+    candidate_scores,
+    is_separable,
+    marginal_gain_matrix,
+    per_voter_scores,
+)
+from sklweights.utils._solver import (
+    FAILED,
+    INACCURATE,
+    OPTIMAL,
+    SolverResult,
+)
+
+BRUTE_FORCE_MAX = 5_000_000
+
+
+def merge_voters(P, weights):
+    """Merge identical rankings; returns unique rows and summed weights."""
+    uniq, inv = np.unique(P, axis=0, return_inverse=True)
+    w = np.bincount(inv.ravel(), weights=weights, minlength=uniq.shape[0])
+    return uniq, w
+
+
+def needs_concave(s, lam):
+    """Reason string when the MILP cannot represent the rule, else None."""
+    if is_separable(lam):
+        return None
+    if np.any(np.diff(lam) > 1e-12):
+        return "the OWA vector is not non-increasing"
+    if np.any(np.diff(s) > 1e-12):
+        return "the positional vector is not non-increasing"
+    return None
+
+
+# --------------------------------------------------------------------------- sort
+def solve_sort(cand_scores, k, gc, tie_order=None):
+    """Exact selection for modular objectives under disjoint group bounds."""
+    m = cand_scores.shape[0]
+    idx = np.arange(m) if tie_order is None else np.asarray(tie_order)
+    order = idx[np.argsort(-cand_scores[idx], kind="stable")]
+    chosen = np.zeros(m, dtype=bool)
+    if gc is None:
+        chosen[order[:k]] = True
+        return np.flatnonzero(chosen)
+    gi = gc.group_index
+    counts = np.zeros(len(gc.labels), dtype=np.int64)
+    # mandatory: each group's best `lower` candidates
+    for c in order:
+        g = gi[c]
+        if g >= 0 and counts[g] < gc.lower[g]:
+            chosen[c] = True
+            counts[g] += 1
+    total = int(chosen.sum())
+    for c in order:
+        if total >= k:
+            break
+        if chosen[c]:
+            continue
+        g = gi[c]
+        if g >= 0:
+            if counts[g] >= gc.upper[g]:
+                continue
+            counts[g] += 1
+        chosen[c] = True
+        total += 1
+    return np.flatnonzero(chosen)
+
+
+# ------------------------------------------------------------------ feasibility
+def _can_complete_disjoint(gc, gi, chosen_mask, k):
+    m = chosen_mask.shape[0]
+    r = int(chosen_mask.sum())
+    rest = k - r
+    if rest < 0:
+        return False
+    G = len(gc.labels)
+    cnt = np.bincount(gi[chosen_mask & (gi >= 0)], minlength=G)
+    if np.any(cnt > gc.upper):
+        return False
+    deficit = np.maximum(gc.lower - cnt, 0).sum()
+    if deficit > rest:
+        return False
+    avail = np.bincount(gi[~chosen_mask & (gi >= 0)], minlength=G)
+    ungrouped = int(np.sum(~chosen_mask & (gi < 0)))
+    capacity = np.minimum(gc.upper - cnt, avail).sum() + ungrouped
+    return capacity >= rest and r + int(np.sum(~chosen_mask)) >= k and m >= k
+
+
+def _can_complete_milp(gc, chosen_mask, k):
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    m = chosen_mask.shape[0]
+    A = np.vstack([np.ones((1, m)), gc.membership.astype(float)])
+    lb = np.concatenate([[k], gc.lower])
+    ub = np.concatenate([[k], gc.upper])
+    res = milp(
+        np.zeros(m),
+        integrality=np.ones(m),
+        bounds=Bounds(chosen_mask.astype(float), np.ones(m)),
+        constraints=[LinearConstraint(A, lb, ub)],
+    )
+    return res.status == 0
+
+
+def make_feasibility_check(gc, k):
+    if gc is None:
+        return lambda mask: int(mask.sum()) <= k
+    if gc.disjoint:
+        gi = gc.group_index
+        return lambda mask: _can_complete_disjoint(gc, gi, mask, k)
+    return lambda mask: _can_complete_milp(gc, mask, k)
+
+
+# ---------------------------------------------------------------------- greedy
+def solve_greedy(P, weights, s, lam, k, gc, tie_order=None):
+    """Greedy by marginal gain, never taking a step that makes bounds unreachable."""
+    m = P.shape[1]
+    feasible = make_feasibility_check(gc, k)
+    chosen = []
+    mask = np.zeros(m, dtype=bool)
+    idx = np.arange(m) if tie_order is None else np.asarray(tie_order)
+    for step in range(k):
+        gains = weights @ marginal_gain_matrix(P, chosen, s, lam[: step + 1])
+        gains[mask] = -np.inf
+        order = idx[np.argsort(-gains[idx], kind="stable")]
+        picked = None
+        for c in order:
+            if mask[c]:
+                continue
+            mask[c] = True
+            if feasible(mask):
+                picked = c
+                break
+            mask[c] = False
+        if picked is None:
+            return None
+        chosen.append(int(picked))
+    return np.sort(np.asarray(chosen, dtype=np.intp))
+
+
+# ------------------------------------------------------------------ brute force
+def solve_brute_force(P, weights, s, lam, k, gc):
+    """Best feasible committee by enumeration (lexicographically first on ties)."""
+    n, m = P.shape
+    total = math.comb(m, k)
+    if total > BRUTE_FORCE_MAX:
+        raise ValueError(
+            f"solver='brute_force' would enumerate C({m}, {k}) = {total} committees "
+            f"(limit {BRUTE_FORCE_MAX}); use solver='milp'."
+        )
+    separable = is_separable(lam)
+    cs = candidate_scores(P, s, weights) * lam[0] if separable else None
+    chunk = max(1, int(4_000_000 // max(1, n * k)))
+    combos_iter = itertools.combinations(range(m), k)
+    best_val, best = -np.inf, None
+    while True:
+        block = np.fromiter(
+            itertools.chain.from_iterable(itertools.islice(combos_iter, chunk)),
+            dtype=np.intp,
+        )
+        if block.size == 0:
+            break
+        block = block.reshape(-1, k)
+        if gc is not None:
+            cnt = gc.membership[:, block].sum(axis=2)  # (G, B)
+            ok = np.all((cnt >= gc.lower[:, None]) & (cnt <= gc.upper[:, None]), axis=0)
+            block = block[ok]
+            if block.size == 0:
+                continue
+        if separable:
+            vals = cs[block].sum(axis=1)
+        else:
+            pos = np.sort(P[:, block], axis=2)  # (n, B, k), positions sorted
+            vals = weights @ (np.take(s, pos) @ lam)
+        j = int(np.argmax(vals))
+        if best is None or vals[j] > best_val + 1e-12 * max(1.0, abs(best_val)):
+            best_val, best = vals[j], block[j].copy()
+    return best
+
+
+# ------------------------------------------------------------------------- milp
+def _nested_ballots(Pu, wu, s, lam, k):
+    """Merged weighted top-r ballots: list of (members (B, r), weights (B,), r)."""
+    n, m = Pu.shape
+    orders = np.argsort(Pu, axis=1)
+    d = s[:-1] - s[1:]  # d[r-1] weights the top-r ballot, r = 1..m-1
+    out = []
+    for r in range(1, m):
+        if d[r - 1] <= 0:
+            continue
+        top = np.sort(orders[:, :r], axis=1)
+        uniq, inv = np.unique(top, axis=0, return_inverse=True)
+        wb = np.bincount(inv.ravel(), weights=wu, minlength=uniq.shape[0]) * d[r - 1]
+        out.append((uniq, wb, r))
+    return out
+
+
+def _milp_model(Pu, wu, s, lam, k, gc, formulation):
+    """Objective c (to maximise), integrality, and constraint blocks."""
+    import scipy.sparse as sp
+
+    n, m = Pu.shape
+    rows, cols, vals, lbs, ubs = [], [], [], [], []
+    n_rows = 0
+
+    def add_row(cidx, coef, lo, hi):
+        nonlocal n_rows
+        rows.append(np.full(len(cidx), n_rows))
+        cols.append(np.asarray(cidx))
+        vals.append(np.asarray(coef, dtype=float))
+        lbs.append(lo)
+        ubs.append(hi)
+        n_rows += 1
+
+    add_row(np.arange(m), np.ones(m), k, k)
+    if gc is not None:
+        for g in range(len(gc.labels)):
+            members = np.flatnonzero(gc.membership[g])
+            size = members.size
+            if gc.lower[g] > 0 or gc.upper[g] < min(size, k):
+                add_row(members, np.ones(size), gc.lower[g], gc.upper[g])
+
+    obj = [np.zeros(m)]
+    const = 0.0
+    n_var = m
+    if formulation == "linear":
+        obj[0] = candidate_scores(Pu, s, wu) * lam[0]
+    elif formulation == "assignment":
+        # y[v, c] in [0, 1], y <= x, sum_c y[v, c] = 1; lam = (lam1, 0, ...)
+        nv = Pu.shape[0]
+        y0 = n_var
+        n_var += nv * m
+        obj.append((lam[0] * wu[:, None] * s[Pu]).ravel())
+        yidx = y0 + np.arange(nv * m).reshape(nv, m)
+        # y[v,c] - x[c] <= 0 in bulk
+        rr = n_rows + np.arange(nv * m)
+        rows.append(np.concatenate([rr, rr]))
+        cols.append(np.concatenate([yidx.ravel(), np.tile(np.arange(m), nv)]))
+        vals.append(np.concatenate([np.ones(nv * m), -np.ones(nv * m)]))
+        lbs.append(np.full(nv * m, -np.inf))
+        ubs.append(np.zeros(nv * m))
+        n_rows += nv * m
+        rr = n_rows + np.arange(nv)
+        rows.append(np.repeat(rr, m))
+        cols.append(yidx.ravel())
+        vals.append(np.ones(nv * m))
+        lbs.append(np.ones(nv))
+        ubs.append(np.ones(nv))
+        n_rows += nv
+    else:  # nested
+        nonneg = bool(np.all(lam >= 0))
+        n_pos = int(np.sum(lam > 0)) if nonneg else k
+        cum = np.cumsum(lam)
+        const = float(s[-1] * cum[k - 1] * wu.sum())
+        for members, wb, r in _nested_ballots(Pu, wu, s, lam, k):
+            L = min(r, k, n_pos)
+            if L == 0:
+                continue
+            B = members.shape[0]
+            u0 = n_var
+            n_var += B * L
+            obj.append((wb[:, None] * lam[None, :L]).ravel())
+            uidx = u0 + np.arange(B * L).reshape(B, L)
+            rr = n_rows + np.arange(B)
+            rows.append(np.concatenate([np.repeat(rr, L), np.repeat(rr, r)]))
+            cols.append(np.concatenate([uidx.ravel(), members.ravel()]))
+            vals.append(np.concatenate([np.ones(B * L), -np.ones(B * r)]))
+            lbs.append(np.zeros(B) if not nonneg else np.full(B, -np.inf))
+            ubs.append(np.zeros(B))
+            n_rows += B
+    c = np.concatenate(obj)
+    A = sp.csr_array(
+        (
+            np.concatenate(vals),
+            (np.concatenate(rows), np.concatenate(cols)),
+        ),
+        shape=(n_rows, n_var),
+    )
+    lb = np.concatenate([np.atleast_1d(np.asarray(x, dtype=float)) for x in lbs])
+    ub = np.concatenate([np.atleast_1d(np.asarray(x, dtype=float)) for x in ubs])
+    integrality = np.zeros(n_var)
+    integrality[:m] = 1
+    return c, integrality, A, lb, ub, const
+
+
+def choose_formulation(Pu, s, lam, k):
+    """'linear', 'assignment' or 'nested' (fewest non-zeros for CC)."""
+    if is_separable(lam):
+        return "linear"
+    is_cc = lam[0] > 0 and np.all(lam[1:] == 0)
+    if not is_cc:
+        return "nested"
+    n, m = Pu.shape
+    d = s[:-1] - s[1:]
+    steps = np.flatnonzero(d > 0) + 1  # ballot sizes r
+    nested_nnz = n * float(np.sum(steps + 1))
+    assign_nnz = 3.0 * n * m
+    return "nested" if nested_nnz <= assign_nnz else "assignment"
+
+
+def solve_milp(P, weights, s, lam, k, gc, *, time_limit=None, formulation="auto"):
+    """Exact selection with HiGHS; returns (committee, SolverResult, mip_gap)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    reason = needs_concave(s, lam)
+    if reason is not None:
+        raise ValueError(
+            f"The MILP needs a non-increasing OWA vector and positional vector for "
+            f"non-separable rules, but {reason}; use solver='brute_force' (small "
+            "instances) or solver='greedy' (approximate)."
+        )
+    Pu, wu = merge_voters(P, weights)
+    is_cc = lam[0] > 0 and np.all(lam[1:] == 0)
+    if is_cc and (gc is None or gc.disjoint):
+        # Certificate without the MILP: a greedy feasible committee whose score
+        # reaches the trivial bound (every voter gets its favourite) is optimal;
+        # common for Chamberlin-Courant when every voter can be covered.
+        kk = min(k, s.size)
+        bound = float(wu.sum() * (lam[:kk] @ s[:kk]))
+        W0 = solve_greedy(Pu, wu, s, lam, k, gc)
+        if W0 is not None:
+            val = float(wu @ per_voter_scores(Pu, W0, s, lam))
+            if val >= bound - 1e-9 * max(1.0, abs(bound)):
+                return W0, SolverResult(OPTIMAL, "Optimal", "greedy-certified"), 0.0
+    if formulation == "auto":
+        formulation = choose_formulation(Pu, s, lam, k)
+    m = P.shape[1]
+    c, integrality, A, lb, ub, const = _milp_model(Pu, wu, s, lam, k, gc, formulation)
+    options = {"mip_rel_gap": 0.0}
+    if time_limit is not None:
+        options["time_limit"] = float(time_limit)
+    t0 = time.perf_counter()
+    res = milp(
+        -c,
+        integrality=integrality,
+        bounds=Bounds(0.0, 1.0),
+        constraints=[LinearConstraint(A, lb, ub)],
+        options=options,
+    )
+    elapsed = time.perf_counter() - t0
+    name = f"highs-milp-{formulation}"
+    committee = None
+    if res.x is not None:
+        x = res.x[:m]
+        cand = np.flatnonzero(x > 0.5)
+        if cand.size == k and (gc is None or gc.satisfied(cand)):
+            committee = cand
+    dual = getattr(res, "mip_dual_bound", None)
+    if res.status == 0 and committee is not None:
+        return committee, SolverResult(OPTIMAL, "Optimal", name), 0.0
+    if res.status == 2:
+        labels = [] if gc is None else gc.labels
+        raise ValueError(
+            "The group bounds are infeasible: no committee of size "
+            f"k={k} meets them jointly (groups {labels}, lower "
+            f"{[] if gc is None else gc.lower.tolist()}, upper "
+            f"{[] if gc is None else gc.upper.tolist()})."
+        )
+    if res.status == 1 or (res.status == 0 and committee is None):
+        fallback = False
+        if committee is None:
+            committee = solve_greedy(P, weights, s, lam, k, gc)
+            fallback = True
+        if committee is None:
+            return (
+                None,
+                SolverResult(FAILED, str(res.message), name, message="no incumbent"),
+                None,
+            )
+        val = float(weights @ per_voter_scores(P, committee, s, lam)) - const
+        gap = None
+        if dual is not None and np.isfinite(dual):
+            bound = -float(dual)
+            gap = max(0.0, (bound - val) / max(abs(bound), 1e-12))
+        elif res.mip_gap is not None and not fallback:
+            gap = float(res.mip_gap)
+        used = "greedy feasible committee used (no MIP incumbent); "
+        msg = (
+            f"stopped after {elapsed:.2f} s at time_limit={time_limit}; "
+            + (used if fallback else "")
+            + f"relative MIP gap {gap if gap is None else round(gap, 6)}"
+        )
+        return (
+            committee,
+            SolverResult(INACCURATE, "time_limit", name, message=msg),
+            gap,
+        )
+    return None, SolverResult(FAILED, str(res.message), name), None
