@@ -30,7 +30,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from ._optional import import_torch
-from ._sklearn_compat import Interval, StrOptions
+from ._sklearn_compat import Interval
 
 __all__ = [
     "TorchTrainingMixin",
@@ -50,7 +50,10 @@ def _device_string_ok(value):
 #: Constraints of the training parameters, merged into each torch estimator's
 #: ``_parameter_constraints``.
 TORCH_PARAMETER_CONSTRAINTS = {
-    "device": [StrOptions({"auto", "cpu", "cuda", "mps"}), str, "object"],
+    # "auto", "cpu", "cuda", "cuda:N", "mps" or a torch.device: checked with a
+    # clear message by resolve_device at fit time (a StrOptions cannot list
+    # every "cuda:N", and torch must not be imported to validate parameters).
+    "device": ["no_validation"],
     "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
     "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
     "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
