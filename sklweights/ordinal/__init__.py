@@ -1,3 +1,5 @@
-"""The ordinal estimators (not yet available)."""
+"""Ordinal regression for rare top classes: PRESTO (Faletto & Bien, ICML 2023)."""
 
-__all__ = []
+from ._presto import CumulativeCrossingWarning, PrestoClassifier, PrestoClassifierCV
+
+__all__ = ["CumulativeCrossingWarning", "PrestoClassifier", "PrestoClassifierCV"]

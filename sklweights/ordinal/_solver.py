@@ -1,0 +1,680 @@
+"""Proximal Newton solver for the PRESTO penalised cumulative-logit model.
+
+Notation (the paper's and ordinalNet's sign convention, used internally):
+classes ``0..K-1``, thresholds ``k = 0..K-2``,
+``P(y <= k | x) = sigmoid(eta_k)``, ``eta_k = a_k + x' b_k`` and
+``b_k = d_0 + ... + d_k``. The parameters are held as one array
+``Z`` of shape ``(K-1, p+1)``: ``Z[k, 0] = a_k`` (never penalised) and
+``Z[k, 1:] = d_k`` (the difference coordinates, penalised; ``d_0`` only when
+``penalize_first``). The objective is::
+
+    F(Z) = -(1 / sum w) sum_i w_i log P(y_i | x_i)
+           + lam1 * sum |D_pen| + lam2 / 2 * sum D_pen ** 2
+
+with ``lam1 = alpha * l1_ratio`` and ``lam2 = alpha * (1 - l1_ratio)``.
+
+Each outer iteration builds the exact gradient and Hessian of the smooth part
+(the likelihood is a sum over rows of a function of two adjacent linear
+predictors, so the Hessian in ``(a_k, b_k)`` is block tridiagonal and costs
+three weighted Gram products over the rows), maps them to the difference
+coordinates, solves the penalised quadratic model with a Jacobi-preconditioned
+FISTA followed by an exact polish on the detected support, and takes a
+backtracking (Armijo) step that keeps every iterate inside the domain: the
+observed class has positive probability at every training row and, with
+``monotone_training=True``, the cumulative probabilities do not cross at any
+training row. Convergence is declared on the optimality (KKT) residual.
+"""
+
+import warnings
+
+import numpy as np
+from scipy import linalg
+from scipy.special import expit, log_expit
+
+# --------------------------------------------------------------------------
+# likelihood pieces
+# --------------------------------------------------------------------------
+
+
+def linear_predictor(Xs, Z):
+    """``eta`` of shape (n, K-1) from standardised X and parameters Z."""
+    B = np.cumsum(Z[:, 1:], axis=0)
+    return Z[:, 0] + Xs @ B.T
+
+
+class PrestoProblem:
+    """The data of one fit: standardised design, codes, weights, class rows.
+
+    Parameters
+    ----------
+    Xs : ndarray of shape (n, p)
+        Centred (and possibly scaled) design.
+    y : ndarray of int, shape (n,)
+        Class codes 0..K-1.
+    w : ndarray of shape (n,)
+        Non-negative weights, normalised here to sum to one.
+    K : int
+    """
+
+    def __init__(self, Xs, y, w, K):
+        w = np.asarray(w, dtype=np.float64)
+        keep = w > 0  # zero-weight rows neither count nor constrain
+        self.Xs = np.ascontiguousarray(np.asarray(Xs, dtype=np.float64)[keep])
+        self.y = np.asarray(y, dtype=np.intp)[keep]
+        self.w = w[keep] / w[keep].sum()
+        self._cache = None
+        self.K = K
+        self.n, self.p = self.Xs.shape
+        # per-class row blocks of [1, X] for the Gram products
+        self._blocks = []
+        for c in range(K):
+            idx = np.flatnonzero(self.y == c)
+            Xc = np.empty((idx.size, self.p + 1))
+            Xc[:, 0] = 1.0
+            Xc[:, 1:] = self.Xs[idx]
+            # the transposed copy makes the weighted Gram products faster
+            self._blocks.append((idx, Xc, np.ascontiguousarray(Xc.T), self.w[idx]))
+
+    # -- value, gradient, Hessian in the (a_k, b_k) coordinates ------------
+    def value(self, eta):
+        """Weighted mean negative log-likelihood; ``inf`` outside the domain.
+
+        The gradient is computed in the same pass (it shares the
+        transcendental functions) and cached for :meth:`grad_hess` on the
+        same ``eta`` object: an accepted line-search point needs it next.
+        """
+        K, m = self.K, self.p + 1
+        total = 0.0
+        G = np.zeros((K - 1, m))
+        self._cache = None
+        for c, (idx, _, XcT, wc) in enumerate(self._blocks):
+            if idx.size == 0:
+                continue
+            if c == 0:
+                lu = log_expit(eta[idx, 0])
+                total -= wc @ lu
+                G[0] += XcT @ (wc * np.expm1(lu))  # sigmoid(u) - 1
+            elif c == K - 1:
+                lmv = log_expit(-eta[idx, K - 2])
+                total -= wc @ lmv
+                G[K - 2] += XcT @ (wc * -np.expm1(lmv))  # sigmoid(v)
+            else:
+                u = eta[idx, c]
+                v = eta[idx, c - 1]
+                d = u - v
+                if np.any(d <= 0):
+                    return np.inf
+                em1 = -np.expm1(-d)  # 1 - e^(v-u)
+                lu = log_expit(u)
+                lmv = log_expit(-v)
+                total -= wc @ (np.log(em1) + lu + lmv)
+                r = (1.0 - em1) / em1
+                G[c] += XcT @ (wc * (np.expm1(lu) - r))
+                G[c - 1] += XcT @ (wc * (r - np.expm1(lmv)))
+        if not np.isfinite(total):
+            return np.inf
+        self._cache = (eta, G)
+        return float(total)
+
+    def grad_hess(self, eta, hessian=True):
+        """Gradient (K-1, p+1) and Hessian ((K-1)(p+1),)*2 in (a, b).
+
+        Row i of class c touches only eta_c (upper) and eta_{c-1} (lower), so
+        each class block adds at most three weighted Gram products.
+        """
+        if not hessian and self._cache is not None and self._cache[0] is eta:
+            return self._cache[1].copy(), None
+        K, p = self.K, self.p
+        m = p + 1
+        G = np.zeros((K - 1, m))
+        H = np.zeros((K - 1, m, K - 1, m)) if hessian else None
+        for c, (idx, Xc, XcT, wc) in enumerate(self._blocks):
+            if idx.size == 0:
+                continue
+            if c == 0:
+                su = expit(eta[idx, 0])
+                G[0] += XcT @ (wc * (su - 1.0))
+                if hessian:
+                    H[0, :, 0, :] += (XcT * (wc * su * (1.0 - su))) @ Xc
+                continue
+            if c == K - 1:
+                sv = expit(eta[idx, K - 2])
+                G[K - 2] += XcT @ (wc * sv)
+                if hessian:
+                    H[K - 2, :, K - 2, :] += (XcT * (wc * sv * (1.0 - sv))) @ Xc
+                continue
+            u = eta[idx, c]
+            v = eta[idx, c - 1]
+            su, sv = expit(u), expit(v)
+            em1 = -np.expm1(v - u)  # 1 - e^(v-u) > 0 in the domain
+            e = 1.0 - em1
+            r = e / em1
+            G[c] += XcT @ (wc * (su - 1.0 - r))
+            G[c - 1] += XcT @ (wc * (sv + r))
+            if hessian:
+                q = r / em1
+                H[c, :, c, :] += (XcT * (wc * (q + su * (1.0 - su)))) @ Xc
+                H[c - 1, :, c - 1, :] += (XcT * (wc * (q + sv * (1.0 - sv)))) @ Xc
+                off = (XcT * (wc * -q)) @ Xc
+                H[c, :, c - 1, :] += off
+                H[c - 1, :, c, :] += off
+        return G, H
+
+
+def _rev_cumsum(A, axis):
+    return np.flip(np.cumsum(np.flip(A, axis=axis), axis=axis), axis=axis)
+
+
+def to_difference_coords(G, H):
+    """Map gradient/Hessian from (a_k, b_k) to (a_k, d_k), b_k = cumsum d."""
+    Gz = G.copy()
+    Gz[:, 1:] = _rev_cumsum(G[:, 1:], axis=0)
+    if H is None:
+        return Gz, None
+    Hz = H.copy()
+    Hz[:, 1:, :, :] = _rev_cumsum(Hz[:, 1:, :, :], axis=0)
+    Hz[:, :, :, 1:] = _rev_cumsum(Hz[:, :, :, 1:], axis=2)
+    k1, m = G.shape
+    return Gz, Hz.reshape(k1 * m, k1 * m)
+
+
+def penalty_mask(K, p, penalize_first):
+    pen = np.ones((K - 1, p + 1), dtype=bool)
+    pen[:, 0] = False
+    if not penalize_first:
+        pen[0, :] = False
+    return pen
+
+
+def kkt_residual(Gz, Z, pen, lam1):
+    """Largest violation of the optimality conditions (sup norm).
+
+    ``Gz`` is the gradient of the smooth part (likelihood + ridge term).
+    """
+    r = np.abs(Gz)
+    nz = pen & (Z != 0)
+    r[nz] = np.abs(Gz[nz] + lam1 * np.sign(Z[nz]))
+    zero = pen & (Z == 0)
+    r[zero] = np.maximum(np.abs(Gz[zero]) - lam1, 0.0)
+    return float(r.max()) if r.size else 0.0
+
+
+def intercept_only(y, w, K):
+    """Thresholds of the intercept-only model: logits of cumulative freqs."""
+    freq = np.bincount(y, weights=w, minlength=K) / w.sum()
+    cum = np.clip(np.cumsum(freq)[:-1], 1e-300, 1 - 1e-16)
+    return np.log(cum) - np.log1p(-cum)
+
+
+# --------------------------------------------------------------------------
+# the penalised quadratic model
+# --------------------------------------------------------------------------
+
+
+def _soft(x, t):
+    return np.sign(x) * np.maximum(np.abs(x) - t, 0.0)
+
+
+def _polish(g, H, z, pen, lam1, S, sgn):
+    """Minimiser of the model on support S with fixed signs; None if invalid."""
+    if not S.any():
+        return np.zeros_like(z)
+    HS = H[np.ix_(S, S)]
+    rhs = -(g[S] + lam1 * sgn[S]) + HS @ z[S] + H[np.ix_(S, ~S)] @ z[~S]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", linalg.LinAlgWarning)
+            uS = linalg.solve(HS, rhs, assume_a="pos")
+    except (linalg.LinAlgError, ValueError):
+        return None
+    if not np.all(np.isfinite(uS)):
+        return None
+    pS = pen[S]
+    if not np.all(np.sign(uS[pS]) == sgn[S][pS]):
+        return None
+    cand = np.zeros_like(z)
+    cand[S] = uS
+    return cand
+
+
+def _solve_quadratic_model(g, H, z, pen, lam1, inner_tol, max_inner=2000):
+    """min_u g'(u-z) + (u-z)'H(u-z)/2 + lam1 |u_pen|_1 (flattened arrays).
+
+    First tries the exact minimiser on the current support and signs (along
+    a warm-started path they rarely change); otherwise Jacobi-preconditioned
+    FISTA with restarts, then the same exact polish on the support it finds.
+    """
+    m = z.size
+    if lam1 == 0.0 or not pen.any():
+        Hr = H + 1e-12 * np.trace(H) / m * np.eye(m)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", linalg.LinAlgWarning)
+                step = linalg.solve(Hr, g, assume_a="pos")
+        except (linalg.LinAlgError, ValueError):
+            step = linalg.lstsq(Hr, g)[0]
+        return z - step
+
+    def model_grad(u):
+        return g + H @ (u - z)
+
+    def resid(u):
+        return kkt_residual(model_grad(u), u, pen, lam1)
+
+    # 1. the support and signs of z, if z has any non-zero penalised entry
+    if np.any(z[pen] != 0):
+        S0 = ~pen | (z != 0)
+        cand = _polish(g, H, z, pen, lam1, S0, np.where(pen, np.sign(z), 0.0))
+        if cand is not None and resid(cand) <= inner_tol:
+            return cand
+    d = np.diag(H).copy()
+    floor = 1e-10 * max(d.max(), 1e-300)
+    d = np.maximum(d, floor)
+    s = 1.0 / np.sqrt(d)
+    M = H * s[:, None] * s[None, :]
+    L = linalg.eigh(M, eigvals_only=True, subset_by_index=[m - 1, m - 1])[0]
+    L = max(L, 1e-12) * 1.0001
+    thr = np.where(pen, lam1 / (L * d), 0.0)
+
+    u = z.copy()
+    y_ = u.copy()
+    t = 1.0
+    best_res = np.inf
+    for it in range(max_inner):
+        grad = model_grad(y_)
+        u_new = y_ - grad / (L * d)
+        u_new = np.where(pen, _soft(u_new, thr), u_new)
+        t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
+        y_ = u_new + ((t - 1.0) / t_new) * (u_new - u)
+        # restart on non-monotone progress (O'Donoghue & Candes gradient rule)
+        if np.dot(u_new - u, y_ - u_new) > 0:
+            y_ = u_new
+            t_new = 1.0
+        u, t = u_new, t_new
+        if it % 10 == 9:
+            best_res = resid(u)
+            if best_res <= inner_tol:
+                break
+    # 2. polish: exact minimiser on the support with the signs found
+    S = ~pen | (u != 0)
+    cand = _polish(g, H, z, pen, lam1, S, np.where(pen, np.sign(u), 0.0))
+    if cand is not None:
+        res = resid(cand)
+        if res < (best_res if np.isfinite(best_res) else resid(u)):
+            return cand
+    return u
+
+
+# --------------------------------------------------------------------------
+# the outer proximal Newton loop
+# --------------------------------------------------------------------------
+
+
+class FitInfo:
+    __slots__ = ("converged", "n_iter", "kkt", "objective", "stalled", "hessian")
+
+    def __init__(self, converged, n_iter, kkt, objective, stalled, hessian=None):
+        self.hessian = hessian
+        self.converged = converged
+        self.n_iter = n_iter
+        self.kkt = kkt
+        self.objective = objective
+        self.stalled = stalled
+
+
+def in_domain(eta, monotone_training):
+    """Every training row keeps non-crossing cumulative predictors."""
+    if not monotone_training or eta.shape[1] < 2:
+        return True
+    return bool(np.all(np.diff(eta, axis=1) >= 0))
+
+
+def objective(problem, Z, pen, lam1, lam2, eta=None):
+    if eta is None:
+        eta = linear_predictor(problem.Xs, Z)
+    D = Z[pen]
+    return problem.value(eta) + lam1 * np.abs(D).sum() + 0.5 * lam2 * np.dot(D, D)
+
+
+def fit_presto(
+    problem,
+    alpha,
+    *,
+    l1_ratio=1.0,
+    penalize_first=True,
+    monotone_training=True,
+    Z0=None,
+    tol=1e-7,
+    max_iter=100,
+    hessian=None,
+):
+    """Solve the penalised problem at one alpha; returns (Z, FitInfo).
+
+    ``hessian`` (the likelihood Hessian in difference coordinates at a nearby
+    point, e.g. the previous alpha's ``info.hessian``) replaces the first
+    Hessian evaluation along a warm-started path; later iterations use the
+    exact one. The line search keeps the method monotone either way.
+    """
+    K, p = problem.K, problem.p
+    pen = penalty_mask(K, p, penalize_first)
+    lam1 = float(alpha * l1_ratio)
+    lam2 = float(alpha * (1.0 - l1_ratio))
+    if Z0 is None:
+        Z = np.zeros((K - 1, p + 1))
+        Z[:, 0] = intercept_only(problem.y, problem.w, K)
+    else:
+        Z = np.array(Z0, dtype=np.float64)
+    eta = linear_predictor(problem.Xs, Z)
+    f = objective(problem, Z, pen, lam1, lam2, eta)
+    if not np.isfinite(f) or not in_domain(eta, monotone_training):
+        Z = np.zeros((K - 1, p + 1))
+        Z[:, 0] = intercept_only(problem.y, problem.w, K)
+        eta = linear_predictor(problem.Xs, Z)
+        f = objective(problem, Z, pen, lam1, lam2, eta)
+    penf = pen.ravel()
+    last_hessian = hessian
+    kkt = np.inf
+    stalled = False
+    constrained = False  # switched on when the training no-crossing bites
+    active = np.zeros((0, 2), dtype=np.intp)  # (row, k) constraint pairs
+    lam_active = np.zeros(0)
+    converged = False
+    n_iter = 0
+
+    def line_search(u, decrease):
+        """Armijo backtracking inside the domain; (accepted, t, Z, eta, f)."""
+        step = (u - Z.ravel()).reshape(Z.shape)
+        eta_step = linear_predictor(problem.Xs, step)
+        t = 1.0
+        for _ in range(60):
+            eta_t = eta + t * eta_step
+            if in_domain(eta_t, monotone_training):
+                Z_t = Z + t * step
+                f_t = objective(problem, Z_t, pen, lam1, lam2, eta_t)
+                slack = 1e-13 * max(abs(f), 1.0)
+                if (
+                    np.isfinite(f_t)
+                    and f_t <= f + 1e-4 * t * min(decrease, 0.0) + slack
+                ):
+                    return True, t, Z_t, eta_t, f_t
+            t *= 0.5
+        return False, 0.0, Z, eta, f
+
+    def predicted_decrease(g, u, z):
+        return np.dot(g, u - z) + lam1 * (np.abs(u[penf]).sum() - np.abs(z[penf]).sum())
+
+    for n_iter in range(1, max_iter + 1):
+        G, _ = problem.grad_hess(eta, hessian=False)
+        Gz, _ = to_difference_coords(G, None)
+        Gz = Gz + lam2 * pen * Z
+        kkt = kkt_residual(Gz, Z, pen, lam1)
+        if constrained and len(active) and lam_active is not None:
+            # optimality with the multipliers of the last constrained model
+            Gl = Gz - (_gap_rows(problem, active).T @ lam_active).reshape(Z.shape)
+            kkt = min(kkt, kkt_residual(Gl, Z, pen, lam1))
+        if kkt <= tol:
+            converged = True
+            n_iter -= 1
+            break
+        if hessian is not None and n_iter == 1:
+            Hlik = hessian
+        else:
+            _, H = problem.grad_hess(eta)
+            _, Hlik = to_difference_coords(G, H)
+        last_hessian = Hlik
+        Hz = Hlik.copy()
+        Hz[np.diag_indices_from(Hz)] += lam2 * penf
+        z = Z.ravel()
+        inner_tol = max(min(0.1 * kkt, kkt**1.5), 0.1 * tol)
+        g = Gz.ravel()
+        u = _solve_quadratic_model(g, Hz, z, penf, lam1, inner_tol)
+        if not np.any(u != z):
+            converged = True
+            break
+        decrease = predicted_decrease(g, u, z)
+        accepted, t, Z_t, eta_t, f_t = line_search(u, decrease)
+        crossing = monotone_training and K > 2 and (not accepted or t < 1e-2)
+        if crossing:
+            gaps_u = np.diff(linear_predictor(problem.Xs, u.reshape(Z.shape)), axis=1)
+            crossing = bool(np.any(gaps_u < 0))
+        constrained = crossing
+        if crossing:
+            # the free step is blocked by the training no-crossing rows:
+            # solve the model with those rows as linear constraints
+            u, active, lam_active, ok = _constrained_model(
+                problem, g, Hz, z, penf, lam1, active, gaps_u
+            )
+            if not ok:
+                stalled = True
+                break
+            decrease = predicted_decrease(g, u, z)
+            if -decrease <= 1e-15 * max(abs(f), 1.0):
+                converged = True  # the constrained model cannot improve z
+                n_iter -= 1
+                break
+            accepted, t, Z_t, eta_t, f_t = line_search(u, decrease)
+        if not accepted:
+            stalled = True
+            converged = abs(decrease) <= 1e-12 * max(abs(f), 1.0)
+            break
+        Z, eta, f = Z_t, eta_t, f_t
+    else:
+        # out of iterations: final residual
+        G, _ = problem.grad_hess(eta, hessian=False)
+        Gz, _ = to_difference_coords(G, None)
+        Gz = Gz + lam2 * pen * Z
+        kkt = kkt_residual(Gz, Z, pen, lam1)
+        converged = kkt <= tol
+    return Z, FitInfo(
+        converged, n_iter, kkt, f, stalled and not converged, last_hessian
+    )
+
+
+def _gap_rows(problem, pairs):
+    """Linear rows of eta_k - eta_{k-1} at (row, k) pairs, flattened Z layout."""
+    K, p = problem.K, problem.p
+    m = p + 1
+    A = np.zeros((len(pairs), (K - 1) * m))
+    r = np.arange(len(pairs))
+    i, k = pairs[:, 0], pairs[:, 1]
+    A[r, k * m] = 1.0
+    A[r, (k - 1) * m] = -1.0
+    cols = k[:, None] * m + 1 + np.arange(p)[None, :]
+    A[r[:, None], cols] = problem.Xs[i]
+    return A
+
+
+def _constrained_model(problem, g, H, z, pen, lam1, active, gaps_u, rounds=20):
+    """The quadratic model with the training no-crossing rows as constraints.
+
+    Active-set loop: solve with the current set of (row, k) pairs (OSQP with
+    polishing; cvxpy/Clarabel as fallback), add the pairs the solution
+    violates, repeat. Returns ``(u, active, multipliers, ok)``.
+    """
+    K = problem.K
+    eta_z = linear_predictor(problem.Xs, z.reshape(K - 1, -1))
+    gaps_z = np.diff(eta_z, axis=1)
+    scale = 1e-6 * max(1.0, float(np.abs(eta_z).max()))
+    near = np.argwhere((gaps_z <= scale) | (gaps_u < 0))
+    near[:, 1] += 1  # column j of diff is eta_{j+1} - eta_j
+    active = np.unique(np.vstack([active, near]), axis=0)
+    m = z.size
+    Hs = 0.5 * (H + H.T)
+    # a tiny margin keeps the model's solution strictly inside, so every
+    # point of the segment from z is feasible for the line search
+    margin = 1e-7 * max(1.0, float(np.abs(eta_z).max()))
+    for _ in range(rounds):
+        A = _gap_rows(problem, active) if len(active) else np.zeros((0, m))
+        sol = _qp_osqp(Hs, g, z, pen, lam1, A, margin)
+        if sol is None:
+            sol = _qp_cvxpy(Hs, g, z, pen, lam1, A, margin)
+        if sol is None:
+            return z, active, None, False
+        uv, lam = sol
+        # interior-point zeros are 1e-12-ish: make them exact
+        uv[pen & (np.abs(uv) <= 1e-9 * max(1.0, float(np.abs(uv).max())))] = 0.0
+        gaps = np.diff(linear_predictor(problem.Xs, uv.reshape(K - 1, -1)), axis=1)
+        viol = np.argwhere(gaps < 0)
+        if viol.size:
+            viol[:, 1] += 1
+            known = {tuple(r) for r in active.tolist()}
+            if all(tuple(r) in known for r in viol.tolist()):
+                viol = viol[:0]  # solver round-off on known rows: pull back
+        if viol.size == 0:
+            # exact feasibility for the line search: pull back onto the segment
+            bad = gaps < 0
+            if np.any(bad):
+                dz = gaps - gaps_z
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    tmax = np.min(np.where(bad & (dz < 0), -gaps_z / dz, 1.0))
+                uv = z + max(min(tmax, 1.0), 0.0) * (uv - z)
+            return uv, active, lam, True
+        active = np.unique(np.vstack([active, viol]), axis=0)
+    return z, active, None, False
+
+
+def alpha_max(problem, *, l1_ratio=1.0, penalize_first=True, Z_null=None):
+    """Smallest alpha whose solution has every penalised coefficient zero.
+
+    ``Z_null`` is the solution with the penalised coordinates fixed at zero
+    (intercept-only when ``penalize_first``, proportional odds otherwise).
+    """
+    K, p = problem.K, problem.p
+    pen = penalty_mask(K, p, penalize_first)
+    if Z_null is None:
+        Z_null = null_model(problem, penalize_first=penalize_first)
+    eta = linear_predictor(problem.Xs, Z_null)
+    G, _ = problem.grad_hess(eta, hessian=False)
+    Gz, _ = to_difference_coords(G, None)
+    g = np.abs(Gz[pen])
+    top = float(g.max()) if g.size else 0.0
+    return top / max(l1_ratio, 1e-3), Z_null
+
+
+def null_model(problem, *, penalize_first=True, tol=1e-10, max_iter=100):
+    """The model with every penalised coordinate at zero."""
+    K, p = problem.K, problem.p
+    Z = np.zeros((K - 1, p + 1))
+    Z[:, 0] = intercept_only(problem.y, problem.w, K)
+    if penalize_first or p == 0:
+        return Z
+    # proportional odds: only the intercepts and d_0 are free
+    sub = PrestoProblem(problem.Xs, problem.y, problem.w, K)
+    Zf, _ = _fit_restricted_po(sub, Z, tol=tol, max_iter=max_iter)
+    return Zf
+
+
+def _fit_restricted_po(problem, Z, *, tol, max_iter):
+    """Newton on (a, d_0) with d_1.. = 0 (proportional odds)."""
+    K, p = problem.K, problem.p
+    free = np.zeros((K - 1, p + 1), dtype=bool)
+    free[:, 0] = True
+    free[0, 1:] = True
+    freef = free.ravel()
+    eta = linear_predictor(problem.Xs, Z)
+    f = problem.value(eta)
+    for _ in range(max_iter):
+        G, H = problem.grad_hess(eta)
+        Gz, Hz = to_difference_coords(G, H)
+        g = Gz.ravel()[freef]
+        if np.abs(g).max() <= tol:
+            break
+        Hf = Hz[np.ix_(freef, freef)]
+        Hf = Hf + 1e-12 * np.trace(Hf) / Hf.shape[0] * np.eye(Hf.shape[0])
+        step = np.zeros(Z.size)
+        step[freef] = -linalg.solve(Hf, g, assume_a="pos")
+        step = step.reshape(Z.shape)
+        t = 1.0
+        for _ in range(60):
+            Z_t = Z + t * step
+            eta_t = linear_predictor(problem.Xs, Z_t)
+            f_t = problem.value(eta_t)
+            if (
+                np.isfinite(f_t)
+                and f_t <= f + 1e-4 * t * np.dot(g, step.ravel()[freef]) + 1e-13
+            ):
+                break
+            t *= 0.5
+        else:
+            break
+        Z, eta, f = Z_t, eta_t, f_t
+    return Z, f
+
+
+def _qp_osqp(H, g, z, pen, lam1, A, margin):
+    """The constrained model as a QP for OSQP (polished); None on failure.
+
+    Variables ``[u, s]`` with ``s >= |u_pen|``: minimise
+    ``(u-z)'H(u-z)/2 + g'(u-z) + lam1 sum(s)`` subject to ``A u >= margin``.
+    """
+    try:
+        import osqp
+    except ImportError:  # pragma: no cover - osqp ships with cvxpy
+        return None
+    from scipy import sparse
+
+    m = z.size
+    ip = np.flatnonzero(pen) if lam1 > 0 else np.zeros(0, dtype=np.intp)
+    k = ip.size
+    P = sparse.block_diag([sparse.csc_matrix(np.triu(H)), sparse.csc_matrix((k, k))])
+    q = np.concatenate([g - H @ z, np.full(k, lam1)])
+    E = sparse.csc_matrix((np.ones(k), (np.arange(k), ip)), shape=(k, m))
+    eye = sparse.identity(k, format="csc")
+    blocks = [
+        sparse.hstack([-E, eye]),
+        sparse.hstack([E, eye]),
+        sparse.hstack([sparse.csc_matrix(A), sparse.csc_matrix((A.shape[0], k))]),
+    ]
+    Acon = sparse.vstack(blocks, format="csc")
+    lo = np.concatenate([np.zeros(2 * k), np.full(A.shape[0], margin)])
+    hi = np.full(lo.size, np.inf)
+    try:
+        solver = osqp.OSQP()
+        solver.setup(
+            sparse.triu(P, format="csc"),
+            q,
+            Acon,
+            lo,
+            hi,
+            verbose=False,
+            eps_abs=1e-10,
+            eps_rel=1e-10,
+            max_iter=200_000,
+            polishing=True,
+        )
+        res = solver.solve(raise_error=False)
+    except Exception:  # old osqp (other setting names) or a solver error
+        return None
+    if res.x is None or "solved" not in str(res.info.status).lower():
+        return None
+    if "inaccurate" in str(res.info.status).lower():
+        return None
+    u = np.asarray(res.x[:m], dtype=np.float64)
+    lam = np.maximum(-np.asarray(res.y[2 * k :], dtype=np.float64), 0.0)
+    return u, lam
+
+
+def _qp_cvxpy(H, g, z, pen, lam1, A, margin):
+    """The same model through cvxpy/Clarabel (fallback); None on failure."""
+    import cvxpy as cp
+
+    m = z.size
+    u = cp.Variable(m)
+    delta = u - z
+    obj = g @ delta + 0.5 * cp.quad_form(delta, cp.psd_wrap(H))
+    if lam1 > 0 and pen.any():
+        obj = obj + lam1 * cp.norm1(u[np.flatnonzero(pen)])
+    cons = [A @ u >= margin] if A.shape[0] else []
+    prob = cp.Problem(cp.Minimize(obj), cons)
+    try:
+        prob.solve(
+            solver="CLARABEL", tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12
+        )
+    except cp.error.SolverError:
+        return None
+    if u.value is None or prob.status not in ("optimal", "optimal_inaccurate"):
+        return None
+    lam = (
+        np.maximum(np.asarray(cons[0].dual_value).ravel(), 0.0) if cons else np.zeros(0)
+    )
+    return np.asarray(u.value, dtype=np.float64), lam
