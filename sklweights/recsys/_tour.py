@@ -1,0 +1,82 @@
+"""Tour section: debiased matrix factorisation next to a plain (naive) MF."""
+
+import time
+
+import numpy as np
+
+
+def run(ctx):
+    """Fit DebiasedMF with naive, IPS, DR-JL and kernel-balanced losses.
+
+    Data: semi-synthetic missing-not-at-random feedback with known truth
+    (:func:`sklweights.datasets.make_mnar_ratings`); the test set is every
+    user x item pair (missing at random). The naive method is the plain MF a
+    user would otherwise train. Reports MAR test AUC, NDCG@5, the balance
+    violation of the training weights at held-out kernel landmarks and the
+    time per epoch; plots AUC and balance violation per method.
+    """
+    import matplotlib.pyplot as plt
+
+    from sklweights.datasets import make_mnar_ratings
+    from sklweights.metrics import ndcg_at_k
+    from sklweights.recsys import DebiasedMF
+
+    shape = (100, 150) if ctx.quick else (300, 300)
+    epochs = 5 if ctx.quick else 15
+    methods = (
+        ["naive", "ips", "kbips"]
+        if ctx.quick
+        else [
+            "naive",
+            "ips",
+            "dr_jl",
+            "kbips",
+            "kbdr",
+        ]
+    )
+    ctx.step("generating data")
+    data = make_mnar_ratings(*shape, random_state=ctx.random_state)
+    results = {}
+    for method in methods:
+        ctx.step(method)
+        model = DebiasedMF(
+            method, max_epochs=epochs, random_state=ctx.random_state, device="cpu"
+        )
+        t0 = time.perf_counter()
+        model.fit(data.X_train, data.y_train)
+        seconds = time.perf_counter() - t0
+        proba = model.predict_proba(data.X_test)[:, 1]
+        results[method] = model
+        ctx.add_row(
+            "naive MF (baseline)" if method == "naive" else f"DebiasedMF({method})",
+            **{
+                "MAR AUC": model.score(data.X_test, data.y_test),
+                "NDCG@5": ndcg_at_k(data.y_test, proba, data.X_test[:, 0], k=5),
+                "balance violation": float(model.balance_violation_.mean()),
+                "s/epoch": float(np.median([h["time"] for h in model.history_])),
+                "fit s": seconds,
+            },
+        )
+    ctx.note(
+        f"{shape[0]} x {shape[1]} semi-synthetic MNAR data "
+        f"({len(data.y_train)} observed pairs, positive rate "
+        f"{data.y_train.mean():.2f} observed vs {data.y_test.mean():.2f} MAR); "
+        "balance violation = mean |weighted observed - all| kernel mean at 20 "
+        "held-out landmarks."
+    )
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    names = list(results)
+    axes[0].bar(names, [results[m].score(data.X_test, data.y_test) for m in names])
+    axes[0].set_ylim(0.5, None)
+    axes[0].set_ylabel("MAR test AUC")
+    for m in names:
+        axes[1].plot(
+            [h["balance_violation"] for h in results[m].history_], label=m, marker="."
+        )
+    axes[1].set_xlabel("epoch")
+    axes[1].set_ylabel("max balance violation")
+    axes[1].legend(fontsize=8)
+    fig.suptitle("DebiasedMF on semi-synthetic MNAR data")
+    fig.tight_layout()
+    ctx.savefig(fig, "recsys_debiased_mf")
