@@ -305,7 +305,7 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
     ----------
     selected_ : ndarray of shape (k,)
         Indices of the selected candidates, ascending.
-    support_ : ndarray of shape (n_features_in_,), dtype bool
+    support_ : ndarray of shape (`n_features_in_`,), dtype bool
         Mask of the selected candidates.
     objective_ : float
         The committee's score on the training voters (weighted sum).
@@ -324,7 +324,7 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
         ``"optimal"``, ``"time_limit"`` or ``"approximate"``.
     n_features_in_ : int
         Number of candidates.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Candidate names, when ``X`` has string column names.
 
     See Also
