@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 
+from sklweights.utils._parallel import parallel_map
 from sklweights.utils._sklearn_compat import Interval, _fit_context
 
 from ._base import TEXT_PARAMETER_CONSTRAINTS, _DomainWeightedBase
@@ -176,7 +177,6 @@ class LinearDomainWeightedClassifier(_DomainWeightedBase):
         self : object
         """
         from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.utils.parallel import Parallel, delayed
 
         rng = self.ngram_range
         if (
@@ -207,9 +207,10 @@ class LinearDomainWeightedClassifier(_DomainWeightedBase):
             rows = np.flatnonzero(dom_enc == d)
             weights = sw[rows] * self._domain_class_weights(y_enc, rows)
             jobs.append((features[rows], y_enc[rows], weights))
-        self.estimators_ = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_member)(Xd, yd, wd, self.C, self.max_iter)
-            for Xd, yd, wd in jobs
+        self.estimators_ = parallel_map(
+            _fit_member,
+            [(Xd, yd, wd, self.C, self.max_iter) for Xd, yd, wd in jobs],
+            n_jobs=self.n_jobs,
         )
         self._fit_weighting(tokens, dom_enc)
         return self
