@@ -1,0 +1,143 @@
+"""Helpers shared by the quantile estimators: levels, non-crossing, threads."""
+
+import os
+
+import numpy as np
+
+#: Default levels of the quantile estimators: the central 50/80/90% intervals
+#: and the median. The paper uses 99 levels (0.01..0.99); pass them explicitly
+#: (``np.arange(1, 100) / 100``) when the base models are cheap enough.
+DEFAULT_QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+
+_LEVEL_TOL = 1e-9
+
+
+def check_quantile_levels(quantiles, name="quantiles"):
+    """Validate levels: a non-empty increasing sequence strictly inside (0, 1)."""
+    if quantiles is None:
+        return np.asarray(DEFAULT_QUANTILES, dtype=float)
+    levels = np.asarray(quantiles, dtype=float)
+    if levels.ndim == 0:
+        levels = levels.reshape(1)
+    if levels.ndim != 1 or levels.size == 0:
+        raise ValueError(
+            f"{name} must be a non-empty 1-d sequence of levels in (0, 1); "
+            f"got shape {levels.shape}."
+        )
+    inside = np.isfinite(levels) & (levels > 0) & (levels < 1)
+    if not np.all(inside):
+        raise ValueError(
+            f"{name} must lie strictly between 0 and 1; got {levels[~inside].tolist()}."
+        )
+    diffs = np.diff(levels)
+    if np.any(np.abs(diffs) <= _LEVEL_TOL):
+        dup = np.unique(levels[1:][np.abs(diffs) <= _LEVEL_TOL])
+        raise ValueError(f"{name} must not contain duplicates; got {dup.tolist()}.")
+    if np.any(diffs < 0):
+        raise ValueError(
+            f"{name} must be sorted in increasing order; got {levels.tolist()}."
+        )
+    return levels
+
+
+def apply_noncrossing(q, method):
+    """Make each row of ``q`` (n, T) non-decreasing: "sort", "isotonic" or None.
+
+    Both operators can only lower the sum of pinball losses over the levels for
+    every single row (rearrangement inequality for "sort"; the L2 projection
+    onto monotone vectors for unweighted "isotonic").
+    """
+    if method is None or q.shape[1] < 2:
+        return q
+    if method == "sort":
+        return np.sort(q, axis=1)
+    if method == "isotonic":
+        return _isotonic_rows(q)
+    raise ValueError(f"noncrossing must be 'sort', 'isotonic' or None; got {method!r}.")
+
+
+def _isotonic_rows(q):
+    """Unweighted pool-adjacent-violators on each row (only crossing rows)."""
+    out = np.array(q, dtype=float, copy=True)
+    bad = np.flatnonzero(np.any(np.diff(out, axis=1) < 0, axis=1))
+    for i in bad:
+        out[i] = _pava(out[i])
+    return out
+
+
+def _pava(v):
+    """L2 projection of a vector onto non-decreasing vectors (unit weights)."""
+    n = v.size
+    vals = np.empty(n)
+    counts = np.empty(n, dtype=np.intp)
+    k = -1
+    for x in v:
+        k += 1
+        vals[k] = x
+        counts[k] = 1
+        while k > 0 and vals[k - 1] > vals[k]:
+            tot = counts[k - 1] + counts[k]
+            vals[k - 1] = (vals[k - 1] * counts[k - 1] + vals[k] * counts[k]) / tot
+            counts[k - 1] = tot
+            k -= 1
+    return np.repeat(vals[: k + 1], counts[: k + 1])
+
+
+def interpolate_levels(q, levels, requested, name="quantiles"):
+    """Columns of ``q`` at ``requested`` levels, linear between fitted levels."""
+    requested = check_quantile_levels(requested, name=name)
+    lo, hi = levels[0] - _LEVEL_TOL, levels[-1] + _LEVEL_TOL
+    outside = requested[(requested < lo) | (requested > hi)]
+    if outside.size:
+        raise ValueError(
+            f"{name} {outside.tolist()} lie outside the fitted levels "
+            f"[{levels[0]}, {levels[-1]}]; refit with wider quantiles."
+        )
+    out = np.empty((q.shape[0], requested.size))
+    for k, tau in enumerate(requested):
+        j = int(np.searchsorted(levels, tau - _LEVEL_TOL))
+        j = min(j, levels.size - 1)
+        if abs(levels[j] - tau) <= _LEVEL_TOL or j == 0:
+            out[:, k] = q[:, j]
+        else:
+            t = (tau - levels[j - 1]) / (levels[j] - levels[j - 1])
+            out[:, k] = (1 - t) * q[:, j - 1] + t * q[:, j]
+    return out
+
+
+def median_of(q, levels):
+    """The median column (interpolated when 0.5 is not a fitted level)."""
+    if levels[0] <= 0.5 <= levels[-1]:
+        return interpolate_levels(q, levels, [0.5])[:, 0]
+    return q[:, 0] if levels[0] > 0.5 else q[:, -1]
+
+
+def interval_levels(confidence_level):
+    if not (0 < confidence_level < 1):
+        raise ValueError(
+            f"confidence_level must lie strictly between 0 and 1; got "
+            f"{confidence_level!r}."
+        )
+    alpha = 1.0 - confidence_level
+    lo = round(alpha / 2.0, 12)  # 0.05, not 0.04999999999999999
+    return lo, round(1.0 - lo, 12)
+
+
+def inner_thread_limit(n_jobs):
+    """Native threads each joblib worker may use: cores shared among workers."""
+    from joblib import effective_n_jobs
+
+    workers = effective_n_jobs(n_jobs)
+    if workers <= 1:
+        return None
+    return max(1, (os.cpu_count() or 1) // workers)
+
+
+def call_with_thread_limit(limit, func, *args, **kwargs):
+    """Run ``func`` with native (OpenMP/BLAS) threads capped at ``limit``."""
+    if limit is None:
+        return func(*args, **kwargs)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=limit):
+        return func(*args, **kwargs)
