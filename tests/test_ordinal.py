@@ -228,7 +228,7 @@ def test_matches_cvxpy_oracle_and_kkt(data, l1_ratio, penalize_first):
     assert ours <= ref * (1 + 1e-6)
     assert abs(ours - ref) <= 1e-6 * abs(ref)
     # optimality conditions (the constraint is inactive on this data)
-    G, _ = problem.grad_hess(linear_predictor(Xs, clf._Z), hessian=False)
+    G, _ = problem.grad_hess(problem.eta(clf._Z), hessian=False)
     Gz, _ = to_difference_coords(G, None)
     Gz = Gz + lam2 * pen * clf._Z
     assert kkt_residual(Gz, clf._Z, pen, lam1) <= 1e-6
@@ -455,6 +455,27 @@ def test_cv_picks_largest_alpha_with_minimal_score(data):
     single = PrestoClassifier(alpha=cv.alpha_).fit(X, y)
     np.testing.assert_allclose(cv.coef_, single.coef_, atol=1e-6)
     np.testing.assert_allclose(cv.alphas_[-1] / cv.alphas_[0], 0.01)
+
+
+def test_cv_fast_path_scores_match_exact_fits(data):
+    """The CV paths (secant starts, decrease-based stop, refit warm start)
+    give the held-out scores and the refit of exact single fits."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from sklweights.metrics import multiclass_brier_score
+
+    X, y, _ = data
+    folds = list(StratifiedKFold(3).split(X, y))
+    cv = PrestoClassifierCV(alphas=8, cv=folds).fit(X, y)
+    for f, (train, test) in enumerate(folds):
+        for i in (2, 5, 7):
+            single = PrestoClassifier(alpha=cv.alphas_[i]).fit(X[train], y[train])
+            ref = multiclass_brier_score(
+                y[test], single.predict_proba(X[test]), labels=cv.classes_
+            )
+            assert abs(cv.cv_scores_[f, i] - ref) <= 1e-6 * ref
+    single = PrestoClassifier(alpha=cv.alpha_).fit(X, y)
+    np.testing.assert_allclose(cv.coef_, single.coef_, atol=1e-6)
 
 
 def test_cv_parallel_and_callable_scoring(data):

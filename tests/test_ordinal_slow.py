@@ -17,7 +17,7 @@ def test_presto_beats_logit_and_proportional_odds_on_sparse_design():
     The paper's main design (n=2500, p=10, K=4, sparse differences with
     dev_prob=1/2 and dev_size=0.5, intercepts (0, 3.5, 5.5), about 0.7% in the
     rare class), 100 replicates, in-sample MSE of the rare-class probability,
-    paired one-sided t-tests as in the paper. To keep the test near two minutes
+    paired one-sided t-tests as in the paper. To keep the test near one minute
     on two cores PRESTO is tuned on a 10-alpha grid with 3-fold CV (the
     benchmark uses the paper's 20 alphas x 5 folds). The proportional-odds
     baseline is our penalize_first=False fit at a huge alpha, which matches

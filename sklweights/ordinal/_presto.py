@@ -389,7 +389,7 @@ class PrestoClassifier(_PrestoBase):
         ``"optimal"`` or ``"inaccurate"``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     See Also
@@ -532,7 +532,7 @@ class PrestoClassifierCV(_PrestoBase):
         Of the refit on all data; see :class:`PrestoClassifier`.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     See Also
@@ -641,10 +641,11 @@ class PrestoClassifierCV(_PrestoBase):
                     "every class in every training fold. Use fewer folds or "
                     "stratified folds."
                 )
-        scores = Parallel(n_jobs=self.n_jobs)(
+        results = Parallel(n_jobs=self.n_jobs)(
             delayed(_fold_path_scores)(self, X, codes, w, train, test, alphas)
             for train, test in folds
         )
+        scores = [r[0] for r in results]
         self.cv_scores_ = np.asarray(scores)
         self.alphas_ = alphas
         score = self.cv_scores_.mean(axis=0)
@@ -654,7 +655,17 @@ class PrestoClassifierCV(_PrestoBase):
             best = np.flatnonzero(score <= score.min() + 1e-14 * abs(score.min()))
         i_best = int(best.min())  # alphas decrease: the first is the largest
         self.alpha_ = float(alphas[i_best])
-        path = self._fit_alphas(problem, alphas[: i_best + 1])
+        if i_best >= 2:
+            # start the refit from the folds' solutions at the chosen alpha
+            # (mapped to this standardisation) instead of walking the path
+            a0 = np.mean([r[1][i_best][0] for r in results], axis=0)
+            B0 = np.mean([r[1][i_best][1] for r in results], axis=0) * scale
+            Z0 = np.column_stack(
+                [a0 + B0 @ (mean / scale), np.diff(B0, axis=0, prepend=0.0)]
+            )
+            path = self._fit_alphas(problem, alphas[i_best : i_best + 1], Z0=Z0)
+        else:
+            path = self._fit_alphas(problem, alphas[: i_best + 1])
         Z, info = path[-1]
         result = check_solver_result(
             _solver_status(info, max_iter=self.max_iter, tol=self.tol),
@@ -666,32 +677,48 @@ class PrestoClassifierCV(_PrestoBase):
         return self
 
 
+# relative objective accuracy of the CV paths (held-out scores only)
+_PATH_F_TOL = 1e-7
+
+
 def _fold_path_scores(est, X, codes, w, train, test, alphas):
     """Fit the warm-started path on a fold's training rows; held-out scores."""
     K = est.classes_.size
     Xs, mean, scale = _standardize(X[train], w[train], est.standardize)
     problem = PrestoProblem(Xs, codes[train], w[train], K)
     Xte = (X[test] - mean) / scale
-    out = []
-    Z = None
+    out, sols = [], []
+    Z = Z_prev = None
     hess = None
-    for a in alphas:
+    for i, a in enumerate(alphas):
+        Z0 = Z
+        if Z_prev is not None and a > 0 and alphas[i - 1] > a and alphas[i - 2] > 0:
+            # secant predictor in log(alpha) along the path
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = np.log(alphas[i - 1] / a) / np.log(alphas[i - 2] / alphas[i - 1])
+            if np.isfinite(r) and 0 < r <= 2:
+                Z0 = Z + r * (Z - Z_prev)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            Z, info = fit_presto(
+            Z_new, info = fit_presto(
                 problem,
                 a,
                 l1_ratio=est.l1_ratio,
                 penalize_first=est.penalize_first,
                 monotone_training=est.monotone_training,
-                Z0=Z,
+                Z0=Z0,
                 tol=est.tol,
                 max_iter=est.max_iter,
                 hessian=hess,
+                f_tol=_PATH_F_TOL,
+                fallback=Z,
             )
+        Z_prev, Z = Z, Z_new
         hess = info.hessian
         out.append(_score(est, Z, X[test], Xte, codes[test], w[test], mean, scale))
-    return out
+        B = np.cumsum(Z[:, 1:], axis=0) / scale  # original scale
+        sols.append((Z[:, 0] - B @ mean, B))
+    return out, sols
 
 
 def _score(est, Z, X_test, Xs_test, y_test, w_test, mean, scale):

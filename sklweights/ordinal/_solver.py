@@ -42,8 +42,19 @@ def linear_predictor(Xs, Z):
     return Z[:, 0] + Xs @ B.T
 
 
+def _log_or(x, exact):
+    """``log(x)`` where every entry is a normal positive number, else ``exact()``."""
+    if x.size and x.min() > 1e-300:
+        return np.log(x)
+    return exact()
+
+
 class PrestoProblem:
     """The data of one fit: standardised design, codes, weights, class rows.
+
+    Rows of zero weight are dropped and the others are held sorted by class
+    (``Xs``, ``y`` and ``w`` are stored in that order), so use ``problem.Xs``
+    and :meth:`eta` rather than the caller's row order.
 
     Parameters
     ----------
@@ -58,106 +69,167 @@ class PrestoProblem:
 
     def __init__(self, Xs, y, w, K):
         w = np.asarray(w, dtype=np.float64)
-        keep = w > 0  # zero-weight rows neither count nor constrain
+        y = np.asarray(y, dtype=np.intp)
+        # zero-weight rows neither count nor constrain; the rows are held
+        # sorted by class, so every class block is a contiguous slice (views
+        # instead of gathers in the likelihood passes)
+        keep = np.flatnonzero(w > 0)
+        keep = keep[np.argsort(y[keep], kind="stable")]
         self.Xs = np.ascontiguousarray(np.asarray(Xs, dtype=np.float64)[keep])
-        self.y = np.asarray(y, dtype=np.intp)[keep]
+        self.y = y[keep]
         self.w = w[keep] / w[keep].sum()
         self._cache = None
         self.K = K
         self.n, self.p = self.Xs.shape
         # per-class row blocks of [1, X] for the Gram products
         self._blocks = []
+        bounds = np.searchsorted(self.y, np.arange(K + 1))
         for c in range(K):
-            idx = np.flatnonzero(self.y == c)
-            Xc = np.empty((idx.size, self.p + 1))
+            idx = slice(int(bounds[c]), int(bounds[c + 1]))
+            Xc = np.empty((idx.stop - idx.start, self.p + 1))
             Xc[:, 0] = 1.0
             Xc[:, 1:] = self.Xs[idx]
             # the transposed copy makes the weighted Gram products faster
             self._blocks.append((idx, Xc, np.ascontiguousarray(Xc.T), self.w[idx]))
+        # [1, Xs] transposed: eta in the (K-1, n) layout is one product and
+        # each class block of a threshold row is a contiguous slice
+        self._X1T = np.empty((self.p + 1, self.n))
+        self._X1T[0] = 1.0
+        self._X1T[1:] = self.Xs.T
+
+    def eta(self, Z):
+        """Linear predictors in the solver's layout, shape (K-1, n).
+
+        Row k is ``a_k + Xs @ b_k`` (the transpose of
+        :func:`linear_predictor`), for the rows held by this problem.
+        """
+        W = np.cumsum(Z, axis=0)
+        W[:, 0] = Z[:, 0]
+        return W @ self._X1T
 
     # -- value, gradient, Hessian in the (a_k, b_k) coordinates ------------
     def value(self, eta):
         """Weighted mean negative log-likelihood; ``inf`` outside the domain.
 
-        The gradient is computed in the same pass (it shares the
-        transcendental functions) and cached for :meth:`grad_hess` on the
-        same ``eta`` object: an accepted line-search point needs it next.
+        ``eta`` is in the (K-1, n) layout of :meth:`eta`.
+
+        The gradient and the row weights of the Hessian are computed in the
+        same pass (they share the transcendental functions) and cached for
+        :meth:`grad_hess` on the same ``eta`` object: an accepted line-search
+        point needs them next.
         """
         K, m = self.K, self.p + 1
         total = 0.0
         G = np.zeros((K - 1, m))
+        hw = []  # per class: (upper, lower, off-diagonal) Hessian row weights
         self._cache = None
         for c, (idx, _, XcT, wc) in enumerate(self._blocks):
-            if idx.size == 0:
+            if idx.stop == idx.start:
+                hw.append(None)
                 continue
+            # sigmoids and one log of the class probability's factors (far
+            # cheaper than log_expit); the exact log form only where a
+            # factor underflows. sigmoid(u) - 1 as su - 1 is exact to 1e-16
+            # in absolute terms, all the gradient needs.
             if c == 0:
-                lu = log_expit(eta[idx, 0])
-                total -= wc @ lu
-                G[0] += XcT @ (wc * np.expm1(lu))  # sigmoid(u) - 1
+                u = eta[0, idx]
+                su = expit(u)
+                total -= wc @ _log_or(su, lambda u=u: log_expit(u))
+                gu = su - 1.0
+                G[0] += XcT @ (wc * gu)
+                hw.append((wc * (-gu * su), None, None))
             elif c == K - 1:
-                lmv = log_expit(-eta[idx, K - 2])
-                total -= wc @ lmv
-                G[K - 2] += XcT @ (wc * -np.expm1(lmv))  # sigmoid(v)
+                v = eta[K - 2, idx]
+                smv = expit(-v)
+                total -= wc @ _log_or(smv, lambda v=v: log_expit(-v))
+                sv = 1.0 - smv  # sigmoid(v)
+                G[K - 2] += XcT @ (wc * sv)
+                hw.append((None, wc * (sv * smv), None))
             else:
-                u = eta[idx, c]
-                v = eta[idx, c - 1]
+                u = eta[c, idx]
+                v = eta[c - 1, idx]
                 d = u - v
                 if np.any(d <= 0):
                     return np.inf
                 em1 = -np.expm1(-d)  # 1 - e^(v-u)
-                lu = log_expit(u)
-                lmv = log_expit(-v)
-                total -= wc @ (np.log(em1) + lu + lmv)
+                su = expit(u)
+                smv = expit(-v)
+                total -= wc @ _log_or(
+                    su * smv * em1,
+                    lambda u=u, v=v, em1=em1: (
+                        np.log(em1) + log_expit(u) + log_expit(-v)
+                    ),
+                )
                 r = (1.0 - em1) / em1
-                G[c] += XcT @ (wc * (np.expm1(lu) - r))
-                G[c - 1] += XcT @ (wc * (r - np.expm1(lmv)))
+                gu = su - 1.0  # sigmoid(u) - 1
+                sv = 1.0 - smv  # sigmoid(v)
+                G[c] += XcT @ (wc * (gu - r))
+                G[c - 1] += XcT @ (wc * (r + sv))
+                wq = wc * (r / em1)
+                hw.append((wq + wc * (-gu * su), wq + wc * (sv * smv), -wq))
         if not np.isfinite(total):
             return np.inf
-        self._cache = (eta, G)
+        self._cache = (eta, G, hw)
         return float(total)
+
+    def _row_weights(self, eta):
+        """Gradient and Hessian row weights at ``eta`` (as :meth:`value`)."""
+        K, m = self.K, self.p + 1
+        G = np.zeros((K - 1, m))
+        hw = []
+        for c, (idx, _, XcT, wc) in enumerate(self._blocks):
+            if idx.stop == idx.start:
+                hw.append(None)
+                continue
+            if c == 0:
+                su = expit(eta[0, idx])
+                G[0] += XcT @ (wc * (su - 1.0))
+                hw.append((wc * su * (1.0 - su), None, None))
+                continue
+            if c == K - 1:
+                sv = expit(eta[K - 2, idx])
+                G[K - 2] += XcT @ (wc * sv)
+                hw.append((None, wc * sv * (1.0 - sv), None))
+                continue
+            u = eta[c, idx]
+            v = eta[c - 1, idx]
+            su, sv = expit(u), expit(v)
+            em1 = -np.expm1(v - u)  # 1 - e^(v-u) > 0 in the domain
+            r = (1.0 - em1) / em1
+            G[c] += XcT @ (wc * (su - 1.0 - r))
+            G[c - 1] += XcT @ (wc * (sv + r))
+            wq = wc * (r / em1)
+            hw.append((wq + wc * su * (1.0 - su), wq + wc * sv * (1.0 - sv), -wq))
+        return G, hw
 
     def grad_hess(self, eta, hessian=True):
         """Gradient (K-1, p+1) and Hessian ((K-1)(p+1),)*2 in (a, b).
 
+        ``eta`` is in the (K-1, n) layout of :meth:`eta`.
+
         Row i of class c touches only eta_c (upper) and eta_{c-1} (lower), so
         each class block adds at most three weighted Gram products.
         """
-        if not hessian and self._cache is not None and self._cache[0] is eta:
-            return self._cache[1].copy(), None
-        K, p = self.K, self.p
-        m = p + 1
-        G = np.zeros((K - 1, m))
-        H = np.zeros((K - 1, m, K - 1, m)) if hessian else None
-        for c, (idx, Xc, XcT, wc) in enumerate(self._blocks):
-            if idx.size == 0:
+        if self._cache is not None and self._cache[0] is eta:
+            G, hw = self._cache[1].copy(), self._cache[2]
+        else:
+            G, hw = self._row_weights(eta)
+        if not hessian:
+            return G, None
+        K, m = self.K, self.p + 1
+        H = np.zeros((K - 1, m, K - 1, m))
+        for c, (_, Xc, XcT, _) in enumerate(self._blocks):
+            if hw[c] is None:
                 continue
-            if c == 0:
-                su = expit(eta[idx, 0])
-                G[0] += XcT @ (wc * (su - 1.0))
-                if hessian:
-                    H[0, :, 0, :] += (XcT * (wc * su * (1.0 - su))) @ Xc
-                continue
-            if c == K - 1:
-                sv = expit(eta[idx, K - 2])
-                G[K - 2] += XcT @ (wc * sv)
-                if hessian:
-                    H[K - 2, :, K - 2, :] += (XcT * (wc * sv * (1.0 - sv))) @ Xc
-                continue
-            u = eta[idx, c]
-            v = eta[idx, c - 1]
-            su, sv = expit(u), expit(v)
-            em1 = -np.expm1(v - u)  # 1 - e^(v-u) > 0 in the domain
-            e = 1.0 - em1
-            r = e / em1
-            G[c] += XcT @ (wc * (su - 1.0 - r))
-            G[c - 1] += XcT @ (wc * (sv + r))
-            if hessian:
-                q = r / em1
-                H[c, :, c, :] += (XcT * (wc * (q + su * (1.0 - su)))) @ Xc
-                H[c - 1, :, c - 1, :] += (XcT * (wc * (q + sv * (1.0 - sv)))) @ Xc
-                off = (XcT * (wc * -q)) @ Xc
-                H[c, :, c - 1, :] += off
-                H[c - 1, :, c, :] += off
+            up, lo, off = hw[c]
+            if up is not None:
+                H[c, :, c, :] += (XcT * up) @ Xc
+            if lo is not None:
+                H[c - 1, :, c - 1, :] += (XcT * lo) @ Xc
+            if off is not None:
+                Hoff = (XcT * off) @ Xc
+                H[c, :, c - 1, :] += Hoff
+                H[c - 1, :, c, :] += Hoff
         return G, H
 
 
@@ -222,10 +294,9 @@ def _polish(g, H, z, pen, lam1, S, sgn):
     HS = H[np.ix_(S, S)]
     rhs = -(g[S] + lam1 * sgn[S]) + HS @ z[S] + H[np.ix_(S, ~S)] @ z[~S]
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", linalg.LinAlgWarning)
-            uS = linalg.solve(HS, rhs, assume_a="pos")
-    except (linalg.LinAlgError, ValueError):
+        with np.errstate(all="ignore"):
+            uS = np.linalg.solve(HS, rhs)  # small and dense: LAPACK directly
+    except np.linalg.LinAlgError:
         return None
     if not np.all(np.isfinite(uS)):
         return None
@@ -262,9 +333,17 @@ def _solve_quadratic_model(g, H, z, pen, lam1, inner_tol, max_inner=2000):
         return kkt_residual(model_grad(u), u, pen, lam1)
 
     # 1. the support and signs of z, if z has any non-zero penalised entry
+    sgn0 = np.where(pen, np.sign(z), 0.0)
+    S0 = ~pen | (z != 0)
     if np.any(z[pen] != 0):
-        S0 = ~pen | (z != 0)
-        cand = _polish(g, H, z, pen, lam1, S0, np.where(pen, np.sign(z), 0.0))
+        cand = _polish(g, H, z, pen, lam1, S0, sgn0)
+        if cand is not None and resid(cand) <= inner_tol:
+            return cand
+    # 1b. that support plus the zero coordinates whose gradient violates the
+    # optimality conditions, entering with the sign that lowers the model
+    viol = pen & (z == 0) & (np.abs(g) > lam1)
+    if viol.any():
+        cand = _polish(g, H, z, pen, lam1, S0 | viol, np.where(viol, -np.sign(g), sgn0))
         if cand is not None and resid(cand) <= inner_tol:
             return cand
     d = np.diag(H).copy()
@@ -323,15 +402,15 @@ class FitInfo:
 
 
 def in_domain(eta, monotone_training):
-    """Every training row keeps non-crossing cumulative predictors."""
-    if not monotone_training or eta.shape[1] < 2:
+    """Every training row keeps non-crossing predictors ((K-1, n) layout)."""
+    if not monotone_training or eta.shape[0] < 2:
         return True
-    return bool(np.all(np.diff(eta, axis=1) >= 0))
+    return bool(np.all(eta[1:] >= eta[:-1]))
 
 
 def objective(problem, Z, pen, lam1, lam2, eta=None):
     if eta is None:
-        eta = linear_predictor(problem.Xs, Z)
+        eta = problem.eta(Z)
     D = Z[pen]
     return problem.value(eta) + lam1 * np.abs(D).sum() + 0.5 * lam2 * np.dot(D, D)
 
@@ -347,8 +426,18 @@ def fit_presto(
     tol=1e-7,
     max_iter=100,
     hessian=None,
+    f_tol=None,
+    fallback=None,
 ):
     """Solve the penalised problem at one alpha; returns (Z, FitInfo).
+
+    ``f_tol`` (optional) also stops after a full (unit) Newton step whose
+    predicted decrease is below ``f_tol * max(|F|, 1)``: the objective is
+    then within about the square of that decrease of the optimum. The CV
+    paths use it (only held-out scores are needed there); single fits and
+    the refit stop on the optimality residual alone. ``fallback`` is the
+    start used when ``Z0`` is outside the domain (e.g. an extrapolated
+    path point), before the intercept-only model.
 
     ``hessian`` (the likelihood Hessian in difference coordinates at a nearby
     point, e.g. the previous alpha's ``info.hessian``) replaces the first
@@ -364,12 +453,18 @@ def fit_presto(
         Z[:, 0] = intercept_only(problem.y, problem.w, K)
     else:
         Z = np.array(Z0, dtype=np.float64)
-    eta = linear_predictor(problem.Xs, Z)
+    eta = problem.eta(Z)
     f = objective(problem, Z, pen, lam1, lam2, eta)
+    if fallback is not None and (
+        not np.isfinite(f) or not in_domain(eta, monotone_training)
+    ):
+        Z = np.array(fallback, dtype=np.float64)
+        eta = problem.eta(Z)
+        f = objective(problem, Z, pen, lam1, lam2, eta)
     if not np.isfinite(f) or not in_domain(eta, monotone_training):
         Z = np.zeros((K - 1, p + 1))
         Z[:, 0] = intercept_only(problem.y, problem.w, K)
-        eta = linear_predictor(problem.Xs, Z)
+        eta = problem.eta(Z)
         f = objective(problem, Z, pen, lam1, lam2, eta)
     penf = pen.ravel()
     last_hessian = hessian
@@ -384,7 +479,7 @@ def fit_presto(
     def line_search(u, decrease):
         """Armijo backtracking inside the domain; (accepted, t, Z, eta, f)."""
         step = (u - Z.ravel()).reshape(Z.shape)
-        eta_step = linear_predictor(problem.Xs, step)
+        eta_step = problem.eta(step)
         t = 1.0
         for _ in range(60):
             eta_t = eta + t * eta_step
@@ -427,16 +522,25 @@ def fit_presto(
         z = Z.ravel()
         inner_tol = max(min(0.1 * kkt, kkt**1.5), 0.1 * tol)
         g = Gz.ravel()
-        u = _solve_quadratic_model(g, Hz, z, penf, lam1, inner_tol)
-        if not np.any(u != z):
-            converged = True
-            break
-        decrease = predicted_decrease(g, u, z)
-        accepted, t, Z_t, eta_t, f_t = line_search(u, decrease)
-        crossing = monotone_training and K > 2 and (not accepted or t < 1e-2)
-        if crossing:
-            gaps_u = np.diff(linear_predictor(problem.Xs, u.reshape(Z.shape)), axis=1)
-            crossing = bool(np.any(gaps_u < 0))
+        if constrained and len(active):
+            # the constraint bound at the last step: go straight to the
+            # constrained model (its solution is the free one where the
+            # constraint no longer binds), skipping the free model's solve
+            crossing = True
+            gaps_u = np.diff(eta, axis=0).T  # no new rows beyond the active set
+        else:
+            u = _solve_quadratic_model(g, Hz, z, penf, lam1, inner_tol)
+            if not np.any(u != z):
+                converged = True
+                break
+            decrease = predicted_decrease(g, u, z)
+            accepted, t, Z_t, eta_t, f_t = line_search(u, decrease)
+            crossing = monotone_training and K > 2 and (not accepted or t < 1e-2)
+            if crossing:
+                gaps_u = np.diff(
+                    linear_predictor(problem.Xs, u.reshape(Z.shape)), axis=1
+                )
+                crossing = bool(np.any(gaps_u < 0))
         constrained = crossing
         if crossing:
             # the free step is blocked by the training no-crossing rows:
@@ -458,6 +562,12 @@ def fit_presto(
             converged = abs(decrease) <= 1e-12 * max(abs(f), 1.0)
             break
         Z, eta, f = Z_t, eta_t, f_t
+        if f_tol is not None and t == 1.0 and -decrease <= f_tol * max(abs(f), 1.0):
+            converged = True
+            G, _ = problem.grad_hess(eta, hessian=False)
+            Gz, _ = to_difference_coords(G, None)
+            kkt = kkt_residual(Gz + lam2 * pen * Z, Z, pen, lam1)
+            break
     else:
         # out of iterations: final residual
         G, _ = problem.grad_hess(eta, hessian=False)
@@ -487,8 +597,8 @@ def _gap_rows(problem, pairs):
 def _constrained_model(problem, g, H, z, pen, lam1, active, gaps_u, rounds=20):
     """The quadratic model with the training no-crossing rows as constraints.
 
-    Active-set loop: solve with the current set of (row, k) pairs (OSQP with
-    polishing; cvxpy/Clarabel as fallback), add the pairs the solution
+    Active-set loop: solve with the current set of (row, k) pairs (Clarabel;
+    cvxpy as fallback), add the pairs the solution
     violates, repeat. Returns ``(u, active, multipliers, ok)``.
     """
     K = problem.K
@@ -505,7 +615,7 @@ def _constrained_model(problem, g, H, z, pen, lam1, active, gaps_u, rounds=20):
     margin = 1e-7 * max(1.0, float(np.abs(eta_z).max()))
     for _ in range(rounds):
         A = _gap_rows(problem, active) if len(active) else np.zeros((0, m))
-        sol = _qp_osqp(Hs, g, z, pen, lam1, A, margin)
+        sol = _qp_clarabel(Hs, g, z, pen, lam1, A, margin)
         if sol is None:
             sol = _qp_cvxpy(Hs, g, z, pen, lam1, A, margin)
         if sol is None:
@@ -543,7 +653,7 @@ def alpha_max(problem, *, l1_ratio=1.0, penalize_first=True, Z_null=None):
     pen = penalty_mask(K, p, penalize_first)
     if Z_null is None:
         Z_null = null_model(problem, penalize_first=penalize_first)
-    eta = linear_predictor(problem.Xs, Z_null)
+    eta = problem.eta(Z_null)
     G, _ = problem.grad_hess(eta, hessian=False)
     Gz, _ = to_difference_coords(G, None)
     g = np.abs(Gz[pen])
@@ -571,7 +681,7 @@ def _fit_restricted_po(problem, Z, *, tol, max_iter):
     free[:, 0] = True
     free[0, 1:] = True
     freef = free.ravel()
-    eta = linear_predictor(problem.Xs, Z)
+    eta = problem.eta(Z)
     f = problem.value(eta)
     for _ in range(max_iter):
         G, H = problem.grad_hess(eta)
@@ -587,7 +697,7 @@ def _fit_restricted_po(problem, Z, *, tol, max_iter):
         t = 1.0
         for _ in range(60):
             Z_t = Z + t * step
-            eta_t = linear_predictor(problem.Xs, Z_t)
+            eta_t = problem.eta(Z_t)
             f_t = problem.value(eta_t)
             if (
                 np.isfinite(f_t)
@@ -601,56 +711,65 @@ def _fit_restricted_po(problem, Z, *, tol, max_iter):
     return Z, f
 
 
-def _qp_osqp(H, g, z, pen, lam1, A, margin):
-    """The constrained model as a QP for OSQP (polished); None on failure.
+def _qp_clarabel(H, g, z, pen, lam1, A, margin):
+    """The constrained model as a QP for Clarabel (interior point); None on failure.
+
+    Clarabel rather than OSQP: OSQP's extension crashes the interpreter
+    (segmentation fault in ``setup``) once PuLP's solver interfaces are
+    imported in the same process (seen with osqp 1.1.3 and pulp 3.3, e.g.
+    through abcvoting); Clarabel is as fast on these small QPs and as exact.
 
     Variables ``[u, s]`` with ``s >= |u_pen|``: minimise
     ``(u-z)'H(u-z)/2 + g'(u-z) + lam1 sum(s)`` subject to ``A u >= margin``.
+    Returns ``u`` and the multipliers of ``A u >= margin``.
     """
     try:
-        import osqp
-    except ImportError:  # pragma: no cover - osqp ships with cvxpy
+        import clarabel
+    except ImportError:  # pragma: no cover - clarabel ships with cvxpy
         return None
     from scipy import sparse
 
     m = z.size
     ip = np.flatnonzero(pen) if lam1 > 0 else np.zeros(0, dtype=np.intp)
     k = ip.size
-    P = sparse.block_diag([sparse.csc_matrix(np.triu(H)), sparse.csc_matrix((k, k))])
+    P = sparse.block_diag(
+        [sparse.csc_matrix(np.triu(H)), sparse.csc_matrix((k, k))], format="csc"
+    )
     q = np.concatenate([g - H @ z, np.full(k, lam1)])
     E = sparse.csc_matrix((np.ones(k), (np.arange(k), ip)), shape=(k, m))
     eye = sparse.identity(k, format="csc")
-    blocks = [
-        sparse.hstack([-E, eye]),
-        sparse.hstack([E, eye]),
-        sparse.hstack([sparse.csc_matrix(A), sparse.csc_matrix((A.shape[0], k))]),
-    ]
-    Acon = sparse.vstack(blocks, format="csc")
-    lo = np.concatenate([np.zeros(2 * k), np.full(A.shape[0], margin)])
-    hi = np.full(lo.size, np.inf)
+    G = sparse.vstack(
+        [
+            sparse.hstack([-E, eye]),
+            sparse.hstack([E, eye]),
+            sparse.hstack([sparse.csc_matrix(A), sparse.csc_matrix((A.shape[0], k))]),
+        ],
+        format="csc",
+    )
+    h = np.concatenate([np.zeros(2 * k), np.full(A.shape[0], margin)])
+    # Clarabel: A x + s = b, s in the nonnegative cone  <=>  G x >= h
+    settings = clarabel.DefaultSettings()
+    settings.verbose = False
+    settings.tol_gap_abs = settings.tol_gap_rel = 1e-10
+    settings.tol_feas = 1e-10
+    settings.max_iter = 200
     try:
-        solver = osqp.OSQP()
-        solver.setup(
+        solver = clarabel.DefaultSolver(
             sparse.triu(P, format="csc"),
             q,
-            Acon,
-            lo,
-            hi,
-            verbose=False,
-            eps_abs=1e-10,
-            eps_rel=1e-10,
-            max_iter=200_000,
-            polishing=True,
+            (-G).tocsc(),
+            -h,
+            [clarabel.NonnegativeConeT(G.shape[0])],
+            settings,
         )
-        res = solver.solve(raise_error=False)
-    except Exception:  # old osqp (other setting names) or a solver error
+        sol = solver.solve()
+    except Exception:
         return None
-    if res.x is None or "solved" not in str(res.info.status).lower():
+    status = str(sol.status)
+    if status not in ("Solved", "AlmostSolved") or sol.x is None:
         return None
-    if "inaccurate" in str(res.info.status).lower():
-        return None
-    u = np.asarray(res.x[:m], dtype=np.float64)
-    lam = np.maximum(-np.asarray(res.y[2 * k :], dtype=np.float64), 0.0)
+    u = np.asarray(sol.x[:m], dtype=np.float64)
+    lam = np.maximum(np.asarray(sol.z[2 * k :], dtype=np.float64), 0.0)
     return u, lam
 
 
