@@ -7,7 +7,7 @@ each estimator family and internal ``n_jobs`` paths run under
 
 import numpy as np
 import pytest
-from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
 
 distributed = pytest.importorskip("distributed")
 joblib = pytest.importorskip("joblib")
@@ -47,14 +47,14 @@ def _compare(make_search, X, y=None, **fit_params):
 
 def test_presto_grid_search(dask_client):
     X, y, _ = sklweights.datasets.make_presto_ordinal(
-        n_samples=300, n_features=4, random_state=0
+        n_samples=1000, n_features=4, random_state=1
     )
 
     def make():
         return GridSearchCV(
             sklweights.PrestoClassifier(),
             {"alpha": [0.001, 0.01, 0.1]},
-            cv=KFold(3, shuffle=True, random_state=0),
+            cv=StratifiedKFold(3, shuffle=True, random_state=0),
             scoring="neg_log_loss",
             n_jobs=2,
             error_score="raise",

@@ -26,5 +26,13 @@ EXPECTED_FAILED_CHECKS = {
     "PrestoClassifierCV": {
         "check_classifiers_train": _DECISION,
         "check_classifiers_classes": _STRINGS,
+        "check_sample_weight_equivalence_on_dense_data": (
+            "cross-validation splits repeated rows differently from weighted "
+            "rows, so the folds (and in general the chosen alpha) differ; the "
+            "final refit is warm-started from the folds' solutions and agrees "
+            "only to the solver tolerance (2e-9 in probability, the check asks "
+            "for atol=1e-9). scikit-learn lists LogisticRegressionCV for the "
+            "same reason; PrestoClassifier itself passes this check."
+        ),
     },
 }
