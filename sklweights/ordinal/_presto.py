@@ -9,8 +9,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import DataConversionWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.parallel import Parallel, delayed
 
+from sklweights.utils._parallel import parallel_map
 from sklweights.utils._sklearn_compat import (
     Interval,
     StrOptions,
@@ -641,9 +641,11 @@ class PrestoClassifierCV(_PrestoBase):
                     "every class in every training fold. Use fewer folds or "
                     "stratified folds."
                 )
-        results = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fold_path_scores)(self, X, codes, w, train, test, alphas)
-            for train, test in folds
+        # inner BLAS threads are capped inside workers (no oversubscription)
+        results = parallel_map(
+            _fold_path_scores,
+            [(self, X, codes, w, train, test, alphas) for train, test in folds],
+            n_jobs=self.n_jobs,
         )
         scores = [r[0] for r in results]
         self.cv_scores_ = np.asarray(scores)
