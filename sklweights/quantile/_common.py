@@ -1,8 +1,11 @@
 """Helpers shared by the quantile estimators: levels, non-crossing, threads."""
 
-import os
-
 import numpy as np
+
+from sklweights.utils._parallel import (  # noqa: F401  (re-exported)
+    call_with_thread_limit,
+    inner_thread_limit,
+)
 
 #: Default levels of the quantile estimators: the central 50/80/90% intervals
 #: and the median. The paper uses 99 levels (0.01..0.99); pass them explicitly
@@ -121,23 +124,3 @@ def interval_levels(confidence_level):
     alpha = 1.0 - confidence_level
     lo = round(alpha / 2.0, 12)  # 0.05, not 0.04999999999999999
     return lo, round(1.0 - lo, 12)
-
-
-def inner_thread_limit(n_jobs):
-    """Native threads each joblib worker may use: cores shared among workers."""
-    from joblib import effective_n_jobs
-
-    workers = effective_n_jobs(n_jobs)
-    if workers <= 1:
-        return None
-    return max(1, (os.cpu_count() or 1) // workers)
-
-
-def call_with_thread_limit(limit, func, *args, **kwargs):
-    """Run ``func`` with native (OpenMP/BLAS) threads capped at ``limit``."""
-    if limit is None:
-        return func(*args, **kwargs)
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=limit):
-        return func(*args, **kwargs)

@@ -18,7 +18,12 @@ import os
 from joblib import effective_n_jobs
 from sklearn.utils.parallel import Parallel, delayed
 
-__all__ = ["parallel_map", "limited_threads"]
+__all__ = [
+    "call_with_thread_limit",
+    "inner_thread_limit",
+    "limited_threads",
+    "parallel_map",
+]
 
 
 class limited_threads:
@@ -52,9 +57,30 @@ def _loaded_torch():
     return mod if mod is not None and hasattr(mod, "set_num_threads") else None
 
 
+def inner_thread_limit(n_jobs):
+    """Native threads each worker may use: the cores shared among the workers.
+
+    ``None`` (no limit) when the loop runs in a single job.
+    """
+    workers = effective_n_jobs(n_jobs)
+    if workers <= 1:
+        return None
+    return max((os.cpu_count() or 1) // workers, 1)
+
+
+def call_with_thread_limit(limit, fn, *args, **kwargs):
+    """Run ``fn`` with native (BLAS/OpenMP/torch) threads capped at ``limit``.
+
+    ``limit=None`` runs ``fn`` unchanged.
+    """
+    if limit is None:
+        return fn(*args, **kwargs)
+    with limited_threads(limit):
+        return fn(*args, **kwargs)
+
+
 def _call_limited(fn, n_threads, args):
-    with limited_threads(n_threads):
-        return fn(*args)
+    return call_with_thread_limit(n_threads, fn, *args)
 
 
 def parallel_map(fn, tasks, *, n_jobs=None, inner_threads=None, **parallel_kwargs):
@@ -85,7 +111,7 @@ def parallel_map(fn, tasks, *, n_jobs=None, inner_threads=None, **parallel_kwarg
     if jobs == 1 and inner_threads is None:
         return [fn(*args) for args in tasks]
     if inner_threads is None:
-        inner_threads = max((os.cpu_count() or 1) // max(jobs, 1), 1)
+        inner_threads = inner_thread_limit(n_jobs) or 1
     if _uses_threads(parallel_kwargs):
         # threadpoolctl's limits are process-wide: with a thread-based backend
         # they are set once around the whole loop, never per task (racy).
