@@ -68,6 +68,28 @@ def _autocast(enabled):
         yield
 
 
+_LEGS = [("cpu", "cpu", False), ("cuda", "cuda", False), ("cuda+bf16", "cuda", True)]
+
+
+def _run_legs(make_fitted, evaluate):
+    """Fit on the CPU, on CUDA and on CUDA with bf16 autocast; evaluate each.
+
+    ``make_fitted(device)`` returns a fitted estimator; ``evaluate(est)``
+    returns ``(predictions, metric, n_epochs)``. Returns ``{leg: (seconds,
+    predictions, metric, n_epochs)}``.
+    """
+    res = {}
+    for label, device, amp in _LEGS:
+
+        def fit(device=device, amp=amp):
+            with _autocast(amp):
+                return make_fitted(_dev(device))
+
+        t, est = _timed(fit)
+        res[label] = (t, *evaluate(est))
+    return res
+
+
 def check_debiased_mf(quick):
     from sklearn.metrics import roc_auc_score
 
@@ -86,22 +108,17 @@ def check_debiased_mf(quick):
             early_stopping=False,
             random_state=0,
         )
-        res = {}
-        for label, device, amp in [
-            ("cpu", "cpu", False),
-            ("cuda", "cuda", False),
-            ("cuda+bf16", "cuda", True),
-        ]:
 
-            def fit(device=device, amp=amp, params=params):
-                with _autocast(amp):
-                    return DebiasedMF(device=_dev(device), **params).fit(
-                        data.X_train, data.y_train, n_users=n, n_items=n
-                    )
-
-            t, est = _timed(fit)
+        def evaluate(est):
             p = est.predict_proba(data.mar_pairs)[:, 1]
-            res[label] = (t, p, roc_auc_score(data.y_mar, p), est.n_epochs_)
+            return p, roc_auc_score(data.y_mar, p), est.n_epochs_
+
+        res = _run_legs(
+            lambda device, params=params: DebiasedMF(device=device, **params).fit(
+                data.X_train, data.y_train, n_users=n, n_items=n
+            ),
+            evaluate,
+        )
         rows.append(_row(f"DebiasedMF({method})", f"{n_pairs:,} pairs", res))
     return rows
 
@@ -125,27 +142,18 @@ def check_capsule(quick):
         early_stopping=False,
         random_state=0,
     )
-    res = {}
-    for label, device, amp in [
-        ("cpu", "cpu", False),
-        ("cuda", "cuda", False),
-        ("cuda+bf16", "cuda", True),
-    ]:
 
-        def fit(device=device, amp=amp):
-            with _autocast(amp):
-                return DomainWeightedCapsuleClassifier(
-                    device=_dev(device), **params
-                ).fit(X, y, domains=dom)
-
-        t, est = _timed(fit)
+    def evaluate(est):
         proba = est.predict_proba(Xt)[:, 1]
-        res[label] = (
-            t,
-            proba,
-            accuracy_score(yt, est.classes_[(proba > 0.5).astype(int)]),
-            getattr(est, "n_epochs_", None),
-        )
+        pred = est.classes_[(proba > 0.5).astype(int)]
+        return proba, accuracy_score(yt, pred), getattr(est, "n_epochs_", None)
+
+    res = _run_legs(
+        lambda device: DomainWeightedCapsuleClassifier(device=device, **params).fit(
+            X, y, domains=dom
+        ),
+        evaluate,
+    )
     return [_row("DomainWeightedCapsuleClassifier", f"{len(X):,} documents", res)]
 
 
@@ -182,20 +190,15 @@ def check_deep_quantile(quick):
         early_stopping=False,
         random_state=0,
     )
-    res = {}
-    for label, device, amp in [
-        ("cpu", "cpu", False),
-        ("cuda", "cuda", False),
-        ("cuda+bf16", "cuda", True),
-    ]:
 
-        def fit(device=device, amp=amp):
-            with _autocast(amp):
-                return DeepQuantileAggregator(device=_dev(device), **params).fit(X, y)
-
-        t, est = _timed(fit)
+    def evaluate(est):
         q = est.predict_quantiles(Xt)
-        res[label] = (t, q, multi_pinball_loss(yt, q, quantiles=levels), None)
+        return q, multi_pinball_loss(yt, q, quantiles=levels), None
+
+    res = _run_legs(
+        lambda device: DeepQuantileAggregator(device=device, **params).fit(X, y),
+        evaluate,
+    )
     return [_row("DeepQuantileAggregator", f"{n:,} rows", res)]
 
 
@@ -244,6 +247,14 @@ def main(argv=None):
         print("No CUDA device: nothing to check.")
         return 0
     torch.set_num_threads(min(os.cpu_count() or 1, 16))
+    # Warm-up outside the timings: the first optimiser imports torch._dynamo
+    # (seconds) and the first CUDA call initialises the context.
+    for device in ["cpu"] + (["cuda"] if not DRY_RUN else []):
+        w = torch.zeros(8, device=device, requires_grad=True)
+        opt = torch.optim.Adam([w], lr=0.1)
+        (w**2).sum().backward()
+        opt.step()
+    _sync()
     header = [
         "# GPU check",
         "",
