@@ -43,3 +43,30 @@ def test_limited_threads_restores_limits():
     with limited_threads(1):
         assert all(p["num_threads"] == 1 for p in threadpool_info())
     assert [p["num_threads"] for p in threadpool_info()] == before
+
+
+def _torch_and_blas_threads(_):
+    import torch
+
+    return torch.get_num_threads(), _blas_threads(None)
+
+
+def test_worker_limit_follows_each_loop_and_late_imports():
+    # loky reuses its workers: the limit a worker keeps from one loop must not
+    # leak into the next, and a pool loaded by a task (torch) is limited too
+    pytest.importorskip("torch")
+    with joblib.parallel_backend("loky", n_jobs=2):
+        first = parallel_map(_blas_threads, [(i,) for i in range(4)], inner_threads=1)
+        second = parallel_map(
+            _torch_and_blas_threads, [(i,) for i in range(4)], inner_threads=2
+        )
+        third = parallel_map(
+            _torch_and_blas_threads, [(i,) for i in range(4)], inner_threads=1
+        )
+    if first[0] is None:
+        pytest.skip("no BLAS thread pool visible to threadpoolctl")
+    assert first == [1] * 4
+    # the first task of a worker imports torch inside the task, after the
+    # limit was set: from the next task on, torch is limited as well
+    assert all(blas == 2 for _, blas in second)
+    assert all(t == 1 and blas == 1 for t, blas in third)

@@ -213,17 +213,22 @@ def test_cuda_without_cuda_is_a_clear_error(data):
 
 
 @pytest.mark.gpu
-def test_gpu_fit_matches_cpu_and_pickles_to_cpu(data, fitted):
+def test_gpu_fit_matches_cpu_and_pickles_to_cpu(data):
     Xtr, Xte, ytr, yte, dtr, dte = data
-    gpu = DomainWeightedCapsuleClassifier(**{**FITTED, "device": "cuda"})
+    # dropout=0: dropout masks come from each device's own random stream
+    # (torch's CPU and CUDA generators differ), so only the arithmetic can be
+    # compared; with the same seed the two runs then differ by float32
+    # rounding alone.
+    params = {**FITTED, "dropout": 0.0}
+    cpu = DomainWeightedCapsuleClassifier(**params).fit(Xtr, ytr, domains=dtr)
+    gpu = DomainWeightedCapsuleClassifier(**{**params, "device": "cuda"})
     gpu.fit(Xtr, ytr, domains=dtr)
     assert gpu.device_.startswith("cuda")
     assert next(gpu.modules_[0].parameters()).device.type == "cpu"
-    # same seed, different kernels: close, not bitwise
-    agree = (gpu.predict(Xte) == fitted.predict(Xte)).mean()
-    assert agree > 0.9
+    agree = (gpu.predict(Xte) == cpu.predict(Xte)).mean()
+    assert agree > 0.95
     np.testing.assert_allclose(
-        gpu.predict_proba(Xte), fitted.predict_proba(Xte), atol=0.1
+        gpu.predict_proba(Xte), cpu.predict_proba(Xte), atol=0.02
     )
     loaded = pickle.loads(pickle.dumps(gpu))
     loaded.set_params(device="cpu")

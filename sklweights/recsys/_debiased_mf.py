@@ -122,28 +122,59 @@ def _check_binary(y, what="y"):
 
 
 # ------------------------------------------------------------ base propensity
-def _logistic_propensity(users, items, n_users, n_items, *, alpha=1.0, n_iter=50):
+def _logistic_propensity(
+    users, items, n_users, n_items, *, alpha=1.0, n_iter=50, torch=None, device="cpu"
+):
     """Observation probabilities ``sigmoid(c + a_u + b_i)`` fitted on all pairs.
 
     Maximum likelihood of the logistic model of the observation indicator with
     a user and an item effect (ridge ``alpha`` on the effects), by alternating
     one-dimensional Newton steps; needs no missing-at-random data.
+
+    Each step needs row and column sums of ``p(1 - p)`` over the whole
+    ``n_users x n_items`` grid; they are computed with torch (float64) on
+    ``device`` in row blocks, so the grid is never held whole and the work
+    runs on the GPU when the estimator trains there.
     """
-    n_u = np.bincount(users, minlength=n_users).astype(float)
-    n_i = np.bincount(items, minlength=n_items).astype(float)
+    if torch is None:
+        from sklweights.utils._optional import import_torch
+
+        torch = import_torch()
+    f64 = torch.float64
+    n_u = torch.as_tensor(
+        np.bincount(users, minlength=n_users), dtype=f64, device=device
+    )
+    n_i = torch.as_tensor(
+        np.bincount(items, minlength=n_items), dtype=f64, device=device
+    )
     frac = len(users) / (n_users * n_items)
     c = math.log(frac / (1 - frac)) if 0 < frac < 1 else 0.0
-    a = np.zeros(n_users)
-    b = np.zeros(n_items)
+    a = torch.zeros(n_users, dtype=f64, device=device)
+    b = torch.zeros(n_items, dtype=f64, device=device)
+    rows = max(1, (1 << 22) // max(n_items, 1))  # ~32 MB of float64 a block
+
+    def sums(axis):
+        s1 = torch.zeros(n_users if axis == 1 else n_items, dtype=f64, device=device)
+        s2 = torch.zeros_like(s1)
+        for r0 in range(0, n_users, rows):
+            p = torch.sigmoid(c + a[r0 : r0 + rows, None] + b[None, :])
+            if axis == 1:
+                s1[r0 : r0 + rows] = p.sum(1)
+                s2[r0 : r0 + rows] = (p * (1 - p)).sum(1)
+            else:
+                s1 += p.sum(0)
+                s2 += (p * (1 - p)).sum(0)
+        return s1, s2
+
     for _ in range(n_iter):
-        p = 1.0 / (1.0 + np.exp(-(c + a[:, None] + b[None, :])))
-        a += (n_u - p.sum(1) - alpha * a) / ((p * (1 - p)).sum(1) + alpha)
-        p = 1.0 / (1.0 + np.exp(-(c + a[:, None] + b[None, :])))
-        step = (n_i - p.sum(0) - alpha * b) / ((p * (1 - p)).sum(0) + alpha)
+        s1, s2 = sums(1)
+        a += (n_u - s1 - alpha * a) / (s2 + alpha)
+        s1, s2 = sums(0)
+        step = (n_i - s1 - alpha * b) / (s2 + alpha)
         b += step
-        if np.max(np.abs(step)) < 1e-6:
+        if float(step.abs().max()) < 1e-6:
             break
-    return c, a, b
+    return c, a.cpu().numpy(), b.cpu().numpy()
 
 
 # -------------------------------------------------------------- torch modules
@@ -183,6 +214,16 @@ class _Adam:
                 v.mul_(b2).addcmul_(g, g, value=1 - b2)
                 denom = (v / c2).sqrt_().add_(self.eps)
                 p.addcdiv_(m, denom, value=-self.lr / c1)
+
+
+def _make_adam(torch, params, *, lr, weight_decay, device):
+    """torch's fused Adam on CUDA (one kernel a step), else ``_Adam``.
+
+    Both apply the same update (L2 ``weight_decay`` added to the gradient).
+    """
+    if device.type == "cuda":
+        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=True)
+    return _Adam(torch, params, lr=lr, weight_decay=weight_decay)
 
 
 def _mf_module(torch, n_users, n_items, k, *, bias_init=0.0, scale=0.1):
@@ -536,7 +577,10 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
                 "pairs must not repeat."
             )
         rng = check_random_state(self.random_state)
-        p_base = self._base_propensity(users, items, y, y_mar, n_users, n_items)
+        device = self._fit_device()
+        p_base = self._base_propensity(
+            users, items, y, y_mar, n_users, n_items, torch=torch, device=device
+        )
         self.base_propensity_ = p_base
         feats_u, feats_i = self._pair_features(users, items, y, n_users, n_items)
         fu = np.concatenate([feats_u[users], feats_i[items]], axis=1)
@@ -547,7 +591,6 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
         )
         self.kernel_gamma_ = float(gamma)
 
-        device = self._fit_device()
         with torch_seed(self._torch_seed_, device) as gen:
             self._fit_torch(
                 torch, gen, device, users, items, y, p_base, feats_u, feats_i
@@ -564,7 +607,9 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
             raise ValueError(f"{what} ids must be < {name}={n}; got the id {top - 1}.")
         return int(n)
 
-    def _base_propensity(self, users, items, y, y_mar, n_users, n_items):
+    def _base_propensity(
+        self, users, items, y, y_mar, n_users, n_items, *, torch=None, device="cpu"
+    ):
         frac = len(users) / (n_users * n_items)
         if not isinstance(self.base_propensity, str):
             p = np.asarray(self.base_propensity, dtype=float).ravel()
@@ -579,7 +624,9 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
         elif self.base_propensity == "uniform":
             p = np.full(len(users), frac)
         elif self.base_propensity == "logistic":
-            c, a, b = _logistic_propensity(users, items, n_users, n_items)
+            c, a, b = _logistic_propensity(
+                users, items, n_users, n_items, torch=torch, device=device
+            )
             p = 1.0 / (1.0 + np.exp(-(c + a[users] + b[items])))
         else:
             # P(o=1 | r) = P(r | o=1) P(o=1) / P(r)
@@ -595,7 +642,7 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
         k = max(1, min(k, n_users - 1, n_items - 1))
         mat = np.zeros((n_users, n_items))
         mat[users, items] = 2.0 * y - 1.0
-        if n_users * n_items <= 4_000_000:
+        if n_users * n_items <= 250_000:  # dense SVD is cheap; sparse beyond
             u, s, vt = np.linalg.svd(mat, full_matrices=False)
         else:
             from scipy.sparse import csr_matrix
@@ -634,23 +681,26 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
             bias_init=math.log(frac / (1 - frac)),
         ).to(device)
         imp = _mf_module(torch, n_users, n_items, self.n_factors).to(device)
-        opt_pred = _Adam(
+        opt_pred = _make_adam(
             torch,
             pred.parameters(),
             lr=self.learning_rate,
             weight_decay=self.weight_decay,
+            device=device,
         )
-        opt_w = _Adam(
+        opt_w = _make_adam(
             torch,
             wmod.parameters(),
             lr=self.propensity_learning_rate,
             weight_decay=self.propensity_weight_decay,
+            device=device,
         )
-        opt_imp = _Adam(
+        opt_imp = _make_adam(
             torch,
             imp.parameters(),
             lr=self.imputation_learning_rate,
             weight_decay=self.imputation_weight_decay,
+            device=device,
         )
 
         # data on the device
@@ -726,7 +776,7 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
             pool_i = torch.randint(0, n_items, (n_batches, bsz * G), generator=gen)
             lm_rand = torch.randint(0, bsz * G, (n_batches, J), generator=gen)
             perm, pool_u, pool_i = perm.to(device), pool_u.to(device), pool_i.to(device)
-            total = 0.0
+            total = torch.zeros((), device=device)
             for bi in range(n_batches):
                 idx = perm[bi * bsz : (bi + 1) * bsz]
                 u, i, yb = t_u[idx], t_i[idx], t_y[idx]
@@ -804,12 +854,8 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
                 opt_pred.zero_grad(set_to_none=True)
                 loss.backward()
                 opt_pred.step()
-                if not torch.isfinite(loss):
-                    raise FloatingPointError(
-                        f"DebiasedMF: the training loss became {loss.item()} at "
-                        f"epoch {epoch + 1}; lower learning_rate."
-                    )
-                total += float(loss.detach())
+                # summed on the device, read once an epoch (no per-step sync)
+                total += loss.detach()
 
                 # ---- imputation model step (DR-JL family)
                 if method in _DR_JOINT:
@@ -824,10 +870,16 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
                     loss_imp.backward()
                     opt_imp.step()
 
+            train_loss = float(total) / n_batches
+            if not math.isfinite(train_loss):
+                raise FloatingPointError(
+                    f"DebiasedMF: the training loss became {train_loss} at "
+                    f"epoch {epoch + 1}; lower learning_rate."
+                )
             viol = monitor()
             record = {
                 "epoch": epoch + 1,
-                "train_loss": total / n_batches,
+                "train_loss": train_loss,
                 "balance_violation": float(viol.abs().max()),
                 "time": time.perf_counter() - t_start,
             }

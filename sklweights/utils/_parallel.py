@@ -79,8 +79,33 @@ def call_with_thread_limit(limit, fn, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
-def _call_limited(fn, n_threads, args):
-    return call_with_thread_limit(n_threads, fn, *args)
+_WORKER_LIMIT = None  # (limit, number of modules) last set in this worker
+
+
+def _call_limited(fn, n_threads, args, parent_pid=None):
+    """Run one task with native threads capped at ``n_threads``.
+
+    In a worker process (not the process that called ``parallel_map``) the
+    limit is set once and kept for the process's later tasks: setting it
+    costs milliseconds (threadpoolctl inspects the loaded libraries), more
+    than many small tasks take. It is set again whenever modules were
+    imported since (a new module may have loaded a new native thread pool).
+    In the calling process it is set and restored around each task.
+    """
+    global _WORKER_LIMIT
+    import sys
+
+    if parent_pid is None or os.getpid() == parent_pid:
+        return call_with_thread_limit(n_threads, fn, *args)
+    if _WORKER_LIMIT != (n_threads, len(sys.modules)):
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=n_threads)
+        torch = _loaded_torch()
+        if torch is not None:
+            torch.set_num_threads(n_threads)
+        _WORKER_LIMIT = (n_threads, len(sys.modules))
+    return fn(*args)
 
 
 def parallel_map(fn, tasks, *, n_jobs=None, inner_threads=None, **parallel_kwargs):
@@ -119,8 +144,9 @@ def parallel_map(fn, tasks, *, n_jobs=None, inner_threads=None, **parallel_kwarg
             return Parallel(n_jobs=n_jobs, **parallel_kwargs)(
                 delayed(fn)(*args) for args in tasks
             )
+    parent = os.getpid()
     return Parallel(n_jobs=n_jobs, **parallel_kwargs)(
-        delayed(_call_limited)(fn, inner_threads, args) for args in tasks
+        delayed(_call_limited)(fn, inner_threads, args, parent) for args in tasks
     )
 
 
