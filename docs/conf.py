@@ -130,9 +130,45 @@ _BENCHMARKS = [
     ("recsys", "Debiased recommendation", "benchmarks/recsys.py"),
     ("selection", "Committee selection", "benchmarks/selection.py"),
     ("text", "Domain-weighted sentiment", "benchmarks/text.py"),
+    ("cost_curves", "Cost curves: fit time against size", "benchmarks/cost_curves.py"),
     ("scaling", "Scaling out (Dask LocalCluster)", "benchmarks/scaling.py"),
     ("gpu", "GPU check", "benchmarks/gpu_check.py"),
 ]
+
+
+# the figures' section of cost_curves.md: its image links are relative to the
+# markdown file, which an include would resolve relative to docs/ instead
+_FIGURES_MARKER = "<!-- figures -->"
+
+
+def _cost_curves_section(path):
+    """The slope table of cost_curves.md, then its figures as rst directives."""
+    import re
+
+    text = path.read_text()
+    lines = [
+        "Fit time of each estimator family against the sizes that drive its",
+        "cost (``benchmarks/results/cost_curves.csv``), on log-log axes: the",
+        "slope of each line is the growth exponent.",
+        "",
+        f".. include:: ../benchmarks/results/{path.name}",
+        "   :parser: myst_parser.sphinx_",
+    ]
+    if _FIGURES_MARKER not in text:
+        return lines + [""]
+    lines += [f"   :end-before: {_FIGURES_MARKER}", ""]
+    figures = text.split(_FIGURES_MARKER, 1)[1]
+    for alt, name in re.findall(r"!\[([^\]]*)\]\((cost_\w+\.png)\)", figures):
+        if (path.parent / name).exists():
+            lines += [
+                f".. figure:: ../benchmarks/results/{name}",
+                f"   :alt: {alt}",
+                "   :width: 100%",
+                "",
+                f"   {alt}",
+                "",
+            ]
+    return lines
 
 
 def _write_performance_page():
@@ -155,7 +191,9 @@ def _write_performance_page():
     for key, title, script in _BENCHMARKS:
         lines += [title, "-" * len(title), ""]
         path = results / f"{key}.md"
-        if path.exists():
+        if key == "cost_curves" and path.exists():
+            lines += _cost_curves_section(path)
+        elif path.exists():
             lines += [
                 f".. include:: ../benchmarks/results/{key}.md",
                 "   :parser: myst_parser.sphinx_",
