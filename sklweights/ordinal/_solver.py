@@ -17,12 +17,16 @@ Each outer iteration builds the exact gradient and Hessian of the smooth part
 (the likelihood is a sum over rows of a function of two adjacent linear
 predictors, so the Hessian in ``(a_k, b_k)`` is block tridiagonal and costs
 three weighted Gram products over the rows), maps them to the difference
-coordinates, solves the penalised quadratic model with a Jacobi-preconditioned
-FISTA followed by an exact polish on the detected support, and takes a
-backtracking (Armijo) step that keeps every iterate inside the domain: the
-observed class has positive probability at every training row and, with
-``monotone_training=True``, the cumulative probabilities do not cross at any
-training row. Convergence is declared on the optimality (KKT) residual.
+coordinates, solves the penalised quadratic model exactly by an active-set
+method on its support (Cholesky solves; Jacobi-preconditioned FISTA and a
+polish as fallback), and takes a backtracking (Armijo) step that keeps every
+iterate inside the domain: the observed class has positive probability at
+every training row and, with ``monotone_training=True``, the cumulative
+probabilities do not cross at any training row. Where the free step would
+cross, the model is solved with the binding training rows as linear
+constraints: a semismooth Newton method on the dual (a handful of Cholesky
+solves when few rows bind), Clarabel where that does not certify a solution.
+Convergence is declared on the optimality (KKT) residual.
 """
 
 import warnings
@@ -233,20 +237,21 @@ class PrestoProblem:
         return G, H
 
 
-def _rev_cumsum(A, axis):
-    return np.flip(np.cumsum(np.flip(A, axis=axis), axis=axis), axis=axis)
-
-
 def to_difference_coords(G, H):
     """Map gradient/Hessian from (a_k, b_k) to (a_k, d_k), b_k = cumsum d."""
+    # reverse cumulative sums as in-place slice additions (same order of
+    # summation as cumsum; far faster than cumsum over flipped 4-d views)
+    k1, m = G.shape
     Gz = G.copy()
-    Gz[:, 1:] = _rev_cumsum(G[:, 1:], axis=0)
+    for k in range(k1 - 2, -1, -1):
+        Gz[k, 1:] += Gz[k + 1, 1:]
     if H is None:
         return Gz, None
     Hz = H.copy()
-    Hz[:, 1:, :, :] = _rev_cumsum(Hz[:, 1:, :, :], axis=0)
-    Hz[:, :, :, 1:] = _rev_cumsum(Hz[:, :, :, 1:], axis=2)
-    k1, m = G.shape
+    for k in range(k1 - 2, -1, -1):
+        Hz[k, 1:] += Hz[k + 1, 1:]
+    for k in range(k1 - 2, -1, -1):
+        Hz[:, :, k, 1:] += Hz[:, :, k + 1, 1:]
     return Gz, Hz.reshape(k1 * m, k1 * m)
 
 
@@ -308,12 +313,17 @@ def _polish(g, H, z, pen, lam1, S, sgn):
     return cand
 
 
-def _solve_quadratic_model(g, H, z, pen, lam1, inner_tol, max_inner=2000):
+def _solve_quadratic_model(
+    g, H, z, pen, lam1, inner_tol, max_inner=2000, max_rounds=50
+):
     """min_u g'(u-z) + (u-z)'H(u-z)/2 + lam1 |u_pen|_1 (flattened arrays).
 
-    First tries the exact minimiser on the current support and signs (along
-    a warm-started path they rarely change); otherwise Jacobi-preconditioned
-    FISTA with restarts, then the same exact polish on the support it finds.
+    First an exact active-set method started at the support and signs of
+    ``z`` (:func:`_model_minimiser_near`; along a warm-started path they
+    rarely change, so this is a few linear solves); where it does not
+    certify a solution within ``max_rounds`` linear solves, Jacobi-
+    preconditioned FISTA with restarts, then an exact polish on the support it
+    finds.
     """
     m = z.size
     if lam1 == 0.0 or not pen.any():
@@ -332,20 +342,14 @@ def _solve_quadratic_model(g, H, z, pen, lam1, inner_tol, max_inner=2000):
     def resid(u):
         return kkt_residual(model_grad(u), u, pen, lam1)
 
-    # 1. the support and signs of z, if z has any non-zero penalised entry
-    sgn0 = np.where(pen, np.sign(z), 0.0)
-    S0 = ~pen | (z != 0)
-    if np.any(z[pen] != 0):
-        cand = _polish(g, H, z, pen, lam1, S0, sgn0)
-        if cand is not None and resid(cand) <= inner_tol:
-            return cand
-    # 1b. that support plus the zero coordinates whose gradient violates the
-    # optimality conditions, entering with the sign that lowers the model
-    viol = pen & (z == 0) & (np.abs(g) > lam1)
-    if viol.any():
-        cand = _polish(g, H, z, pen, lam1, S0 | viol, np.where(viol, -np.sign(g), sgn0))
-        if cand is not None and resid(cand) <= inner_tol:
-            return cand
+    # 1. exact active-set solve from the support and signs of z (along the
+    # Newton iterations and a warm-started path they change little)
+    cand, _, _ = _model_minimiser_near(
+        g, H, z, pen, lam1, inner_tol, z, rounds=max_rounds, fallback=False
+    )
+    if cand is not None:
+        return cand
+    # 2. otherwise Jacobi-preconditioned FISTA
     d = np.diag(H).copy()
     floor = 1e-10 * max(d.max(), 1e-300)
     d = np.maximum(d, floor)
@@ -374,7 +378,7 @@ def _solve_quadratic_model(g, H, z, pen, lam1, inner_tol, max_inner=2000):
             best_res = resid(u)
             if best_res <= inner_tol:
                 break
-    # 2. polish: exact minimiser on the support with the signs found
+    # 3. polish: exact minimiser on the support with the signs found
     S = ~pen | (u != 0)
     cand = _polish(g, H, z, pen, lam1, S, np.where(pen, np.sign(u), 0.0))
     if cand is not None:
@@ -546,7 +550,16 @@ def fit_presto(
             # the free step is blocked by the training no-crossing rows:
             # solve the model with those rows as linear constraints
             u, active, lam_active, ok = _constrained_model(
-                problem, g, Hz, z, penf, lam1, active, gaps_u
+                problem,
+                g,
+                Hz,
+                z,
+                penf,
+                lam1,
+                active,
+                gaps_u,
+                lam_prev=lam_active,
+                inner_tol=inner_tol,
             )
             if not ok:
                 stalled = True
@@ -594,19 +607,50 @@ def _gap_rows(problem, pairs):
     return A
 
 
-def _constrained_model(problem, g, H, z, pen, lam1, active, gaps_u, rounds=20):
+def _constrained_model(
+    problem,
+    g,
+    H,
+    z,
+    pen,
+    lam1,
+    active,
+    gaps_u,
+    rounds=20,
+    *,
+    lam_prev=None,
+    inner_tol=1e-10,
+):
     """The quadratic model with the training no-crossing rows as constraints.
 
-    Active-set loop: solve with the current set of (row, k) pairs (Clarabel;
-    cvxpy as fallback), add the pairs the solution
-    violates, repeat. Returns ``(u, active, multipliers, ok)``.
+    Active-set loop: solve with the current set of (row, k) pairs, add the
+    pairs the solution violates, repeat. Each solve is a semismooth Newton
+    method on the dual (:func:`_qp_dual_newton`, warm-started from
+    ``lam_prev``, the multipliers of ``active`` at the last outer step); where
+    it does not certify a solution, Clarabel, then cvxpy (the same convex
+    QP: the paths agree to the solvers' tolerances). Returns
+    ``(u, active, multipliers, ok)``.
     """
     K = problem.K
     eta_z = linear_predictor(problem.Xs, z.reshape(K - 1, -1))
     gaps_z = np.diff(eta_z, axis=1)
     scale = 1e-6 * max(1.0, float(np.abs(eta_z).max()))
-    near = np.argwhere((gaps_z <= scale) | (gaps_u < 0))
+    # fraction to the boundary: a row's own class interval (the gap whose
+    # log is its likelihood term) may shrink at most tenfold in one step. The
+    # quadratic model does not see that the likelihood is a barrier there;
+    # a step that puts such a gap at the margin is accepted by the line
+    # search (the other rows gain) and Newton then needs one iteration per
+    # doubling of the gap to walk back. Near the optimum the steps are small
+    # and these rows never bind.
+    own = np.zeros(gaps_z.shape, dtype=bool)
+    rows = np.flatnonzero((problem.y >= 1) & (problem.y <= K - 2))
+    own[rows, problem.y[rows] - 1] = True
+    floor = np.where(own, 0.1 * np.maximum(gaps_z, 0.0), 0.0)
+    near = np.argwhere((gaps_z <= scale) | (gaps_u < floor))
     near[:, 1] += 1  # column j of diff is eta_{j+1} - eta_j
+    prev = {}
+    if lam_prev is not None and len(lam_prev) == len(active):
+        prev = {tuple(r): v for r, v in zip(active.tolist(), lam_prev)}
     active = np.unique(np.vstack([active, near]), axis=0)
     m = z.size
     Hs = 0.5 * (H + H.T)
@@ -615,16 +659,20 @@ def _constrained_model(problem, g, H, z, pen, lam1, active, gaps_u, rounds=20):
     margin = 1e-7 * max(1.0, float(np.abs(eta_z).max()))
     for _ in range(rounds):
         A = _gap_rows(problem, active) if len(active) else np.zeros((0, m))
-        sol = _qp_clarabel(Hs, g, z, pen, lam1, A, margin)
+        lower = np.maximum(margin, floor[active[:, 0], active[:, 1] - 1])
+        lam0 = np.array([prev.get(tuple(r), 0.0) for r in active.tolist()])
+        sol = _qp_dual_newton(Hs, g, z, pen, lam1, A, lower, inner_tol, lam0)
         if sol is None:
-            sol = _qp_cvxpy(Hs, g, z, pen, lam1, A, margin)
+            sol = _qp_clarabel(Hs, g, z, pen, lam1, A, lower)
+        if sol is None:
+            sol = _qp_cvxpy(Hs, g, z, pen, lam1, A, lower)
         if sol is None:
             return z, active, None, False
         uv, lam = sol
         # interior-point zeros are 1e-12-ish: make them exact
         uv[pen & (np.abs(uv) <= 1e-9 * max(1.0, float(np.abs(uv).max())))] = 0.0
         gaps = np.diff(linear_predictor(problem.Xs, uv.reshape(K - 1, -1)), axis=1)
-        viol = np.argwhere(gaps < 0)
+        viol = np.argwhere(gaps < floor)
         if viol.size:
             viol[:, 1] += 1
             known = {tuple(r) for r in active.tolist()}
@@ -639,8 +687,249 @@ def _constrained_model(problem, g, H, z, pen, lam1, active, gaps_u, rounds=20):
                     tmax = np.min(np.where(bad & (dz < 0), -gaps_z / dz, 1.0))
                 uv = z + max(min(tmax, 1.0), 0.0) * (uv - z)
             return uv, active, lam, True
+        prev = {tuple(r): v for r, v in zip(active.tolist(), lam)}
         active = np.unique(np.vstack([active, viol]), axis=0)
     return z, active, None, False
+
+
+def _factor(HS):
+    """Cholesky factor of a symmetric block; None where it is not positive."""
+    try:
+        return linalg.cho_factor(HS, check_finite=False)
+    except (linalg.LinAlgError, ValueError):
+        return None
+
+
+def _factor_solve(F, b):
+    return linalg.cho_solve(F, b, check_finite=False)
+
+
+def _model_minimiser_near(
+    g, H, z, pen, lam1, tol, u0, rounds=50, fast_rounds=3, fallback=True, work=None
+):
+    """The penalised model's minimiser by an active-set method started at ``u0``.
+
+    Minimises ``g'(u-z) + (u-z)'H(u-z)/2 + lam1 |u_pen|_1`` (flattened
+    arrays). Starting from the support and signs of ``u0``, each round solves
+    the model exactly on the current support with fixed signs (one Cholesky
+    solve). The first ``fast_rounds`` rounds are primal-dual active-set
+    (semismooth Newton) steps: the next support and signs are those of a
+    Jacobi-scaled proximal gradient step from the solution just found. Then
+    a monotone active-set method: if a coordinate would change sign, move
+    from the current point to the first sign change and drop that coordinate
+    (the objective decreases); otherwise the zero coordinates that violate
+    the optimality conditions enter with the sign that lowers the model (all
+    at first, the most violated one at a time once an entering coordinate was
+    dropped at once). A solution is returned only once it passes the
+    optimality check to ``tol``. Along the dual steps of
+    :func:`_qp_dual_newton` and the Newton iterations the support barely
+    changes, so this takes one or a few solves. Without a certificate after
+    ``rounds`` solves, or where ``H`` is singular on a support (e.g. binary
+    features with a rare class), it gives up: to FISTA
+    (:func:`_solve_quadratic_model`) when ``fallback``.
+
+    Returns ``(u, S, F)``: the minimiser, its free coordinates and the
+    factorisation of ``H[S, S]`` (``S`` and ``F`` are None after the
+    fallback; all three are None without a certificate when ``fallback`` is
+    false). ``work`` (a one-element list), if given, is decreased by one per
+    linear solve, and the method gives up when it goes negative.
+    """
+
+    def give_up():
+        if not fallback:
+            return None, None, None
+        return _solve_quadratic_model(g, H, z, pen, lam1, tol, max_rounds=0), None, None
+
+    m = z.size
+    Hz = H @ z
+    if lam1 <= 0 or not pen.any():
+        S = np.ones(m, dtype=bool)
+        F = _factor(H)
+        if F is None:
+            return give_up()
+        u = _factor_solve(F, Hz - g)
+        if np.all(np.isfinite(u)):
+            return u, S, F
+        return give_up()
+    dH = np.maximum(np.diag(H), 1e-300)
+    x = np.where(pen & (u0 == 0), 0.0, u0)
+    S = ~pen | (x != 0)
+    sgn = np.where(pen, np.sign(x), 0.0)
+    one_at_a_time = False
+    entered = -1
+    for it in range(rounds):
+        if work is not None:
+            work[0] -= 1
+            if work[0] < 0:
+                break
+        idx = np.flatnonzero(S)
+        F = _factor(H[np.ix_(idx, idx)])
+        if F is None:
+            break  # singular on this support: leave it to the fallback
+        yS = _factor_solve(F, Hz[idx] - g[idx] - lam1 * sgn[idx])
+        if not np.all(np.isfinite(yS)):
+            break
+        wrong = pen[idx] & (yS * sgn[idx] <= 0)
+        if it < fast_rounds:
+            # optimistic first rounds (primal-dual active set, a semismooth
+            # Newton step): the support and signs become those of a
+            # Jacobi-scaled proximal gradient step from the solution found
+            y = np.zeros(m)
+            y[idx] = yS
+            grad = g + H @ (y - z)
+            v = dH * y - grad
+            S_new = ~pen | (np.abs(v) > lam1)
+            sgn_new = np.where(pen & S_new, np.sign(v), 0.0)
+            if not wrong.any() and np.array_equal(S_new, S):
+                if np.array_equal(sgn_new[S], sgn[S]):
+                    if kkt_residual(grad, y, pen, lam1) <= tol:
+                        return y, S, F
+            S, sgn = S_new, sgn_new
+            # a sign-consistent point for the monotone rounds
+            x = np.where(~pen | (np.sign(y) == sgn), y, 0.0)
+            continue
+        if wrong.any():
+            xS = x[idx]
+            xw, yw = xS[wrong], yS[wrong]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                tw = np.where(xw == 0, 0.0, xw / (xw - yw))
+            t = float(np.clip(tw.min(), 0.0, 1.0))
+            x[idx] = xS + t * (yS - xS)
+            out = idx[wrong][tw <= t]
+            if t <= 0.0:
+                if one_at_a_time and np.any(out == entered):
+                    break  # the single entering coordinate cannot move: stuck
+                one_at_a_time = True
+            x[out] = 0.0
+            S[out] = False
+            sgn[out] = 0.0
+            continue
+        x = np.zeros(m)
+        x[idx] = yS
+        grad = g + H @ (x - z)
+        enter = pen & ~S & (np.abs(grad) > lam1)
+        if not enter.any():
+            if kkt_residual(grad, x, pen, lam1) <= tol:
+                return x, S, F
+            break
+        if one_at_a_time:
+            entered = int(np.argmax(np.where(enter, np.abs(grad), -np.inf)))
+            enter = np.zeros(m, dtype=bool)
+            enter[entered] = True
+        S |= enter
+        sgn[enter] = -np.sign(grad[enter])
+    return give_up()
+
+
+def _qp_dual_newton(
+    H, g, z, pen, lam1, A, margin, tol, lam0=None, max_iter=12, max_solves=30
+):
+    """The constrained model by a semismooth Newton method on its dual.
+
+    Minimise ``g'(u-z) + (u-z)'H(u-z)/2 + lam1 |u_pen|_1`` subject to
+    ``A u >= margin`` (``margin`` a scalar or one bound per row) through the
+    concave, piecewise quadratic dual
+    ``phi(lam) = min_u [model(u) - lam'(A u - margin)]``, ``lam >= 0``. Each
+    dual point needs one penalised model solve (the active-set method of
+    :func:`_model_minimiser_near`, warm-started at the previous point: one or
+    two Cholesky solves on the support). On that support ``u`` moves with
+    ``lam`` through ``H_SS^{-1} A_S'``, so the slacks ``r = A u - margin``
+    move through ``M = A_S H_SS^{-1} A_S'``; the step is the primal-dual
+    active-set (semismooth Newton) step for the complementarity conditions
+    ``lam >= 0, r >= 0, lam'r = 0``: the rows predicted to bind
+    (``lam - r / diag(M) > 0``) are solved to zero slack, the others lose
+    their multiplier. Once the support and the binding rows are right the
+    step is exact, so with the few rows the no-crossing constraint binds at
+    it takes one to three steps. Steps are halved until ``phi`` does not
+    decrease. Identical rows of ``A`` count once (the tightest bound; the
+    multiplier goes to that row).
+
+    Returns ``(u, lam)``, one multiplier per row of ``A``, once the
+    optimality conditions hold (stationarity to ``tol``, every row at most
+    ``1e-3 * min|margin|`` short of its bound, and at most that much slack
+    where the multiplier is positive), or None when that is not reached
+    within ``max_iter`` steps and ``max_solves`` linear solves, or the
+    Hessian is singular on a support (the caller then uses an interior-point
+    solver).
+    """
+    n_rows = A.shape[0]
+    first, inv, seen = [], np.empty(n_rows, dtype=np.intp), {}
+    for i in range(n_rows):
+        j = seen.setdefault(A[i].tobytes(), len(first))
+        if j == len(first):
+            first.append(i)
+        inv[i] = j
+    Au = A[first]
+    # identical rows: the tightest bound stands for them all
+    margin = np.broadcast_to(margin, (n_rows,))
+    ftol = max(1e-3 * float(np.abs(margin).min()), 1e-12) if n_rows else 0.0
+    for i in range(n_rows):
+        if margin[i] > margin[first[inv[i]]]:
+            first[inv[i]] = i
+    margin = margin[first]
+    lam = np.zeros(len(first))
+    if lam0 is not None and len(lam0) == n_rows:
+        np.add.at(lam, inv, np.maximum(lam0, 0.0))
+
+    work = [max_solves]
+
+    def inner(lam, u0):
+        u, S, F = _model_minimiser_near(
+            g - Au.T @ lam, H, z, pen, lam1, tol, u0, fallback=False, work=work
+        )
+        if u is None:
+            return None, None, None, None, None
+        du = u - z
+        r = Au @ u - margin
+        phi = g @ du + 0.5 * du @ (H @ du) + lam1 * np.abs(u[pen]).sum() - lam @ r
+        return u, r, phi, S, F
+
+    u, r, phi, S, F = inner(lam, z)
+    if u is None:
+        return None
+    for _ in range(max_iter):
+        if not r.size or (r.min() >= -ftol and np.all(r[lam > 0] <= ftol)):
+            grad = g + H @ (u - z) - Au.T @ lam
+            if kkt_residual(grad, u, pen, lam1) > tol:
+                return None
+            lam_full = np.zeros(n_rows)
+            lam_full[first] = lam
+            return u, lam_full
+        # semismooth Newton step on the complementarity conditions: rows
+        # predicted to bind (W) are solved to zero slack on the current
+        # support, the others lose their multiplier
+        AS = Au[:, S]
+        M = AS @ _factor_solve(F, AS.T)
+        dM = np.maximum(np.diag(M), 1e-300)
+        W = lam - r / dM > 0
+        d = -lam.copy()
+        if W.any():
+            rhs = -r[W] - M[np.ix_(W, ~W)] @ d[~W]
+            try:
+                dW = linalg.lstsq(M[np.ix_(W, W)], rhs, cond=1e-12, check_finite=False)[
+                    0
+                ]
+            except (linalg.LinAlgError, ValueError):
+                return None
+            d[W] = dW
+        if not np.all(np.isfinite(d)):
+            return None
+        t = 1.0
+        slack = 1e-14 * max(abs(phi), 1.0)
+        for _ in range(8):
+            lam_t = np.maximum(lam + t * d, 0.0)
+            u_t, r_t, phi_t, S_t, F_t = inner(lam_t, u)
+            if u_t is None:
+                return None
+            if phi_t > phi - slack:
+                break
+            t *= 0.5
+        else:
+            return None
+        if not np.any(lam_t != lam):
+            return None  # no progress possible here
+        lam, u, r, phi, S, F = lam_t, u_t, r_t, phi_t, S_t, F_t
+    return None
 
 
 def alpha_max(problem, *, l1_ratio=1.0, penalize_first=True, Z_null=None):
@@ -720,8 +1009,9 @@ def _qp_clarabel(H, g, z, pen, lam1, A, margin):
     through abcvoting); Clarabel is as fast on these small QPs and as exact.
 
     Variables ``[u, s]`` with ``s >= |u_pen|``: minimise
-    ``(u-z)'H(u-z)/2 + g'(u-z) + lam1 sum(s)`` subject to ``A u >= margin``.
-    Returns ``u`` and the multipliers of ``A u >= margin``.
+    ``(u-z)'H(u-z)/2 + g'(u-z) + lam1 sum(s)`` subject to ``A u >= margin``
+    (``margin`` a scalar or one bound per row). Returns ``u`` and the
+    multipliers of ``A u >= margin``.
     """
     try:
         import clarabel
@@ -746,7 +1036,7 @@ def _qp_clarabel(H, g, z, pen, lam1, A, margin):
         ],
         format="csc",
     )
-    h = np.concatenate([np.zeros(2 * k), np.full(A.shape[0], margin)])
+    h = np.concatenate([np.zeros(2 * k), np.broadcast_to(margin, (A.shape[0],))])
     # Clarabel: A x + s = b, s in the nonnegative cone  <=>  G x >= h
     settings = clarabel.DefaultSettings()
     settings.verbose = False
