@@ -27,3 +27,24 @@ def pytest_collection_modifyitems(config, items):
                 has_cuda = _has_cuda()
             if not has_cuda:
                 item.add_marker(skip_gpu)
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A real ``dask.distributed.LocalCluster``: two single-threaded processes.
+
+    One cluster for the session (its start-up takes seconds), shared by every
+    test that asks for it.
+    """
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=50,
+    )
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()

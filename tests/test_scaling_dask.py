@@ -17,21 +17,6 @@ import sklweights  # noqa: E402
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 
-@pytest.fixture(scope="module")
-def dask_client():
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=50,
-    )
-    client = distributed.Client(cluster)
-    yield client
-    client.close()
-    cluster.close()
-
-
 def _grid_results(search, X, y=None, **fit_params):
     search.fit(X, y, **fit_params)
     return search.cv_results_["mean_test_score"], search.best_params_

@@ -233,21 +233,6 @@ def test_estimator_parameters_still_validated():
 class TestDaskLocalCluster:
     """A real ``dask.distributed.LocalCluster`` with two worker processes."""
 
-    @pytest.fixture(scope="class")
-    def dask_client(self):
-        distributed = pytest.importorskip("distributed")
-        cluster = distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=50,
-        )
-        client = distributed.Client(cluster)
-        yield client
-        client.close()
-        cluster.close()
-
     @pytest.mark.filterwarnings("ignore::UserWarning")
     @pytest.mark.parametrize("n_jobs", [2, None])
     def test_dask_backend_equals_sequential(self, dask_client, n_jobs):

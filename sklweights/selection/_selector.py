@@ -591,6 +591,18 @@ def _as_list(value, name, what):
     return list(value)
 
 
+def _per_profile(value, n, name, what):
+    """One entry per profile (``None`` entries allowed); ``[None] * n`` if None."""
+    if value is None:
+        return [None] * n
+    entries = _as_list(value, name, f"{what} or None")
+    if len(entries) != n:
+        raise ValueError(
+            f"{name} must have one entry per profile ({n}); got {len(entries)}."
+        )
+    return entries
+
+
 def _ndim(value):
     try:
         return np.ndim(value)
@@ -735,14 +747,8 @@ def fit_many(
             )
     n = len(profiles)
 
-    weights = [None] * n
+    weights = _per_profile(sample_weights, n, "sample_weights", "1-D array-likes")
     if sample_weights is not None:
-        weights = _as_list(sample_weights, "sample_weights", "1-D array-likes or None")
-        if len(weights) != n:
-            raise ValueError(
-                f"sample_weights must have one entry per profile ({n}); got "
-                f"{len(weights)}."
-            )
         for i, (w, X) in enumerate(zip(weights, profiles)):
             if w is None:
                 continue
@@ -757,13 +763,7 @@ def fit_many(
                     f"has {np.shape(X)[0]} voters (rows)."
                 )
 
-    overrides = [None] * n
-    if params is not None:
-        overrides = _as_list(params, "params", "dicts or None")
-        if len(overrides) != n:
-            raise ValueError(
-                f"params must have one entry per profile ({n}); got {len(overrides)}."
-            )
+    overrides = _per_profile(params, n, "params", "dicts")
 
     tasks = []
     for i, (X, w, p) in enumerate(zip(profiles, weights, overrides)):
