@@ -21,8 +21,15 @@ quantile-forest, and quantile-forest + split CQR.
 
 Usage::
 
-    OMP_NUM_THREADS=1 python benchmarks/quantile.py --quick
-    python benchmarks/quantile.py            # 5 splits, all data sets
+    OMP_NUM_THREADS=1 python benchmarks/quantile.py --quick --splits 5
+    OMP_NUM_THREADS=1 python benchmarks/quantile.py --datasets fair diamonds
+    OMP_NUM_THREADS=1 python benchmarks/quantile.py --memory-only --datasets fair
+
+Peak memory is measured on the first split only, after its timed runs, by a
+separate untimed fit + predict of each method in a forked process with
+n_jobs=1 (rise of the resident-set high-water mark; ``--traced`` adds the
+tracemalloc peak, which misses native allocations such as tree nodes and torch
+tensors; ``--no-memory`` skips it; ``--memory-only`` runs only the probes).
 
 The per-method base fits of our aggregates are shared: the library is fitted
 once per split (and once more on the 75% for the split-CQR variants); the
@@ -33,10 +40,13 @@ reported separately.
 """
 
 import argparse
+import gc
 import os
+import pickle
 import platform
 import sys
 import time
+import tracemalloc
 import warnings
 from pathlib import Path
 
@@ -117,8 +127,140 @@ def timed(fn):
     return out, time.perf_counter() - t
 
 
+# ------------------------------------------------------------------- memory
+def _proc_status_mb(field):
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return None
+
+
+def _reset_rss_peak():
+    """Reset VmHWM to the current RSS (Linux); False where unsupported."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:  # pragma: no cover
+        return False
+
+
+def _release_free_memory():
+    """Give freed heap pages back to the system (glibc ``malloc_trim``).
+
+    Otherwise a forked child reuses resident pages its parent freed, and its
+    RSS does not rise for those allocations (a quantile forest then looked
+    5x smaller than it is).
+    """
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        pass
+
+
+class MemoryProbe:
+    """Peak memory of consecutive steps, measured in the current process.
+
+    ``mem_rss``: rise of the resident-set high-water mark (VmHWM, reset through
+    /proc/self/clear_refs) over the RSS when the probe started, after freed heap
+    pages were returned to the system; it sees every allocation, native ones
+    included. ``mem_traced`` (``traced=True``): tracemalloc peak, which sees
+    Python and numpy allocations only, not memory that native code takes from
+    the C allocator (scikit-learn's tree nodes, HiGHS, torch tensors); it also
+    slows allocation-heavy code 2-3x.
+    """
+
+    def __init__(self, traced=False):
+        _release_free_memory()
+        self.traced = traced
+        if traced:
+            tracemalloc.start()
+        self.rss_ok = _reset_rss_peak()
+        self.rss0 = _proc_status_mb("VmRSS")
+
+    def step(self, fn):
+        """Run ``fn``; peaks (MB) over the probe's start, while ``fn`` ran."""
+        _release_free_memory()
+        if self.traced:
+            tracemalloc.reset_peak()
+        if self.rss_ok:
+            _reset_rss_peak()
+        fn()
+        out = {}
+        if self.traced:
+            out["mem_traced"] = tracemalloc.get_traced_memory()[1] / 2**20
+        if self.rss_ok and self.rss0 is not None:
+            out["mem_rss"] = _proc_status_mb("VmHWM") - self.rss0
+        return out
+
+
+def in_children(tasks, parallel=2):
+    """Run each ``fn`` of ``{key: fn}`` in its own forked process.
+
+    ``fn`` returns a picklable dict. The benchmark process keeps its timing
+    state and each child starts from a copy of it, so a child's peaks count only
+    what its ``fn`` allocates. At most ``parallel`` children run at a time (they
+    are not timed). Falls back to the current process where ``os.fork`` is
+    missing. A failed child is reported and gives an empty dict.
+    """
+    if not hasattr(os, "fork"):  # pragma: no cover
+        return {key: fn() for key, fn in tasks.items()}
+    import tempfile
+
+    out, pending, running = {}, list(tasks.items()), {}
+    while pending or running:
+        while pending and len(running) < parallel:
+            key, fn = pending.pop(0)
+            fd, path = tempfile.mkstemp(suffix=".pkl")
+            os.close(fd)
+            pid = os.fork()
+            if pid == 0:  # child
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        result = {"ok": fn()}
+                except BaseException as exc:  # report it, never return to main
+                    result = {"error": f"{type(exc).__name__}: {exc}"}
+                with open(path, "wb") as fh:
+                    pickle.dump(result, fh)
+                os._exit(0)
+            running[pid] = (key, path, time.perf_counter())
+        # wait for our own children only (os.wait could reap a joblib worker)
+        done = [pid for pid in running if os.waitpid(pid, os.WNOHANG)[0] == pid]
+        if not done:
+            time.sleep(0.2)
+        for pid in done:
+            key, path, start = running.pop(pid)
+            print(f"  memory probe {key}: {time.perf_counter() - start:.0f}s")
+            try:
+                with open(path, "rb") as fh:
+                    result = pickle.load(fh)
+            except Exception:
+                result = {"error": "the child process died"}
+            finally:
+                os.unlink(path)
+            if "error" in result:
+                print(f"  memory probe {key} failed: {result['error']}", flush=True)
+            out[key] = result.get("ok", {})
+    return out
+
+
 # ------------------------------------------------------------------- one split
-def run_split(X, y, seed, quick, rows, add_deep=True):
+FAMILIES = ("mean", "coarse", "medium", "fine")
+
+
+def prepare(X, y, seed, quick):
+    """Data of one split and the estimators, built the same way for the timed
+    runs and the memory probes."""
+    from types import SimpleNamespace
+
     from sklearn.base import clone
     from sklearn.ensemble import (
         GradientBoostingRegressor,
@@ -127,31 +269,120 @@ def run_split(X, y, seed, quick, rows, add_deep=True):
     from sklearn.model_selection import train_test_split
 
     from sklweights import DeepQuantileAggregator, QuantileAggregator
-    from sklweights.metrics import crossing_rate
     from sklweights.quantile._aggregator import conformal_quantile
 
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.2, random_state=seed)
     mu, sd = ytr.mean(), ytr.std()
     ytr, yte = (ytr - mu) / sd, (yte - mu) / sd
+    # the peers' proper-training / calibration split of the training rows
+    Xfit, Xcal, yfit, ycal = train_test_split(
+        Xtr, ytr, test_size=0.25, random_state=seed
+    )
     n_jobs = 2
-    res = {}
 
-    # ---- ours: the library once on all training rows
-    def fit_family(weighting, conformal=None, reuse=None, keep=False):
+    def make_agg(weighting, conformal=None, reuse=None, keep=False, jobs=n_jobs):
         agg = QuantileAggregator(
             quantiles=LEVELS,
             weighting=weighting,
             conformal=conformal,
             calibration_size=0.25,
-            n_jobs=n_jobs,
+            n_jobs=jobs,
             random_state=seed,
         )
         if reuse is not None:
             agg._reuse_bases = reuse
         agg._keep_bases = keep
+        return agg
+
+    def make_deep(conformal, reuse):
+        deep = DeepQuantileAggregator(
+            quantiles=LEVELS,
+            weighting="medium",
+            conformal=conformal,
+            calibration_size=0.25,
+            hidden_layer_sizes=(64, 64),
+            max_epochs=60 if quick else 300,
+            n_iter_no_change=10 if quick else 20,
+            device="cpu",
+            random_state=seed,
+        )
+        deep._reuse_bases = reuse
+        return deep
+
+    peers = {
+        "mapie_cqr_gbr": GradientBoostingRegressor(
+            loss="quantile", n_estimators=200, max_depth=3, learning_rate=0.05
+        ),
+        "mapie_cqr_hgb": HistGradientBoostingRegressor(
+            loss="quantile", max_iter=100, learning_rate=0.05
+        ),
+    }
+
+    def fit_mapie(est):
+        from mapie.regression import ConformalizedQuantileRegressor
+
+        m = ConformalizedQuantileRegressor(clone(est), confidence_level=1 - ALPHA)
+        m.fit(Xfit, yfit)
+        m.conformalize(Xcal, ycal)
+        return m
+
+    def fit_cross(jobs=n_jobs):
+        from mapie.regression import CrossConformalizedQuantileRegressor
+
+        m = CrossConformalizedQuantileRegressor(
+            HistGradientBoostingRegressor(
+                loss="quantile", max_iter=100, learning_rate=0.05
+            ),
+            confidence_level=1 - ALPHA,
+            cv=5,
+            n_jobs=jobs,
+            random_state=seed,
+        )
+        return m.fit_conformalize(Xtr, ytr)
+
+    def qrf(jobs=n_jobs):
+        from quantile_forest import RandomForestQuantileRegressor
+
+        return RandomForestQuantileRegressor(
+            n_estimators=100, min_samples_leaf=5, random_state=seed, n_jobs=jobs
+        )
+
+    def qrf_cqr(jobs=n_jobs):
+        f = qrf(jobs).fit(Xfit, yfit)
+        b = f.predict(Xcal, quantiles=[ALPHA / 2, 1 - ALPHA / 2])
+        s = np.maximum(b[:, 0] - ycal, ycal - b[:, 1])
+        return f, conformal_quantile(s, np.ones(len(s)), ALPHA)
+
+    return SimpleNamespace(
+        Xtr=Xtr,
+        Xte=Xte,
+        ytr=ytr,
+        yte=yte,
+        make_agg=make_agg,
+        make_deep=make_deep,
+        peers=peers,
+        fit_mapie=fit_mapie,
+        fit_cross=fit_cross,
+        qrf=qrf,
+        qrf_cqr=qrf_cqr,
+        with_cross=not quick or len(ytr) <= 2000,
+    )
+
+
+def run_split(X, y, seed, quick, add_deep=True):
+    """Timed fits and test scores of every method on one split."""
+    from sklweights.metrics import crossing_rate
+
+    S = prepare(X, y, seed, quick)
+    Xtr, Xte, ytr, yte = S.Xtr, S.Xte, S.ytr, S.yte
+    res = {}
+
+    def fit_family(weighting, conformal=None, reuse=None, keep=False):
+        agg = S.make_agg(weighting, conformal, reuse, keep)
         _, t_fit = timed(lambda: agg.fit(Xtr, ytr))
         return agg, t_fit
 
+    # ---- ours: the library once on all training rows
     medium, t_medium = fit_family("medium", keep=True)
     cache = medium._bases_cache
     base_time = medium._timings["bases"]
@@ -164,7 +395,7 @@ def run_split(X, y, seed, quick, rows, add_deep=True):
         res[f"base_{name}"] = scores(yte, q=np.sort(raw, axis=1))
         res[f"base_{name}"]["cross_raw"] = crossing_rate(raw)
     best_base = min(res[f"base_{n}"]["wis"] for n in base_q)
-    for weighting in ("mean", "coarse", "medium", "fine"):
+    for weighting in FAMILIES:
         for conformal in (None, "cv"):
             if weighting == "medium" and conformal is None:
                 agg, t = medium, t_medium
@@ -182,7 +413,7 @@ def run_split(X, y, seed, quick, rows, add_deep=True):
                 agg.set_params(noncrossing="sort")
     # split CQR: base models on 75% of the training rows, shared by families
     split_cache = None
-    for weighting in ("mean", "coarse", "medium", "fine"):
+    for weighting in FAMILIES:
         agg, t = fit_family(weighting, "split", split_cache, True)
         if split_cache is None:
             split_cache = agg._bases_cache
@@ -197,18 +428,7 @@ def run_split(X, y, seed, quick, rows, add_deep=True):
     # deep (local) medium aggregate, reusing the base fits
     if add_deep:
         for conformal, reuse in ((None, cache), ("split", split_cache)):
-            deep = DeepQuantileAggregator(
-                quantiles=LEVELS,
-                weighting="medium",
-                conformal=conformal,
-                calibration_size=0.25,
-                hidden_layer_sizes=(64, 64),
-                max_epochs=60 if quick else 300,
-                n_iter_no_change=10 if quick else 20,
-                device="cpu",
-                random_state=seed,
-            )
-            deep._reuse_bases = reuse
+            deep = S.make_deep(conformal, reuse)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 deep.fit(Xtr, ytr)
@@ -220,125 +440,204 @@ def run_split(X, y, seed, quick, rows, add_deep=True):
             res[key]["predict_s"] = t_pred
 
     # ---- peers
-    from mapie.regression import (
-        ConformalizedQuantileRegressor,
-        CrossConformalizedQuantileRegressor,
-    )
-
-    Xfit, Xcal, yfit, ycal = train_test_split(
-        Xtr, ytr, test_size=0.25, random_state=seed
-    )
-    peers = {
-        "mapie_cqr_gbr": GradientBoostingRegressor(
-            loss="quantile", n_estimators=200, max_depth=3, learning_rate=0.05
-        ),
-        "mapie_cqr_hgb": HistGradientBoostingRegressor(
-            loss="quantile", max_iter=100, learning_rate=0.05
-        ),
-    }
-    for name, est in peers.items():
-
-        def fit_mapie(est=est):
-            m = ConformalizedQuantileRegressor(clone(est), confidence_level=1 - ALPHA)
-            m.fit(Xfit, yfit)
-            m.conformalize(Xcal, ycal)
-            return m
-
+    for name, est in S.peers.items():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            m, t = timed(fit_mapie)
+            m, t = timed(lambda est=est: S.fit_mapie(est))
             (_, pis), t_pred = timed(lambda m=m: m.predict_interval(Xte))
         lo, hi = pis[:, 0, 0], pis[:, 1, 0]
         res[name] = scores(yte, lo=lo, hi=hi)
         res[name]["fit_s"], res[name]["predict_s"] = t, t_pred
         res[name]["cross_raw"] = float(np.mean(lo > hi))
-    if not quick or len(ytr) <= 2000:
-
-        def fit_cross():
-            m = CrossConformalizedQuantileRegressor(
-                HistGradientBoostingRegressor(
-                    loss="quantile", max_iter=100, learning_rate=0.05
-                ),
-                confidence_level=1 - ALPHA,
-                cv=5,
-                n_jobs=n_jobs,
-                random_state=seed,
-            )
-            return m.fit_conformalize(Xtr, ytr)
-
+    if S.with_cross:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            m, t = timed(fit_cross)
+            m, t = timed(S.fit_cross)
             (_, pis), t_pred = timed(lambda m=m: m.predict_interval(Xte))
         lo, hi = pis[:, 0, 0], pis[:, 1, 0]
         res["mapie_crosscqr_hgb"] = scores(yte, lo=lo, hi=hi)
         res["mapie_crosscqr_hgb"]["fit_s"] = t
         res["mapie_crosscqr_hgb"]["predict_s"] = t_pred
-    from quantile_forest import RandomForestQuantileRegressor
 
-    def qrf():
-        return RandomForestQuantileRegressor(
-            n_estimators=100, min_samples_leaf=5, random_state=seed, n_jobs=n_jobs
-        )
-
-    f, t = timed(lambda: qrf().fit(Xtr, ytr))
+    f, t = timed(lambda: S.qrf().fit(Xtr, ytr))
     q, t_pred = timed(lambda: f.predict(Xte, quantiles=list(LEVELS)))
     res["qrf_raw"] = scores(yte, q=q)
     res["qrf_raw"]["fit_s"], res["qrf_raw"]["predict_s"] = t, t_pred
 
-    def qrf_cqr():
-        f = qrf().fit(Xfit, yfit)
-        b = f.predict(Xcal, quantiles=[ALPHA / 2, 1 - ALPHA / 2])
-        s = np.maximum(b[:, 0] - ycal, ycal - b[:, 1])
-        return f, conformal_quantile(s, np.ones(len(s)), ALPHA)
-
-    (f, Q), t = timed(qrf_cqr)
+    (f, Q), t = timed(S.qrf_cqr)
     b, t_pred = timed(lambda: f.predict(Xte, quantiles=[ALPHA / 2, 1 - ALPHA / 2]))
     res["qrf_cqr"] = scores(yte, lo=b[:, 0] - Q, hi=b[:, 1] + Q)
     res["qrf_cqr"]["fit_s"], res["qrf_cqr"]["predict_s"] = t, t_pred
 
-    for key, r in res.items():
+    for r in res.values():
         if "wis" in r:
             r["rel_wis"] = r["wis"] / best_base
-        rows.setdefault(key, []).append(r)
-    return agg_share
+    return res, agg_share
+
+
+def _warm_up(add_deep):
+    """Imports and one-time library set-up, done before forking the probes.
+
+    After the timed runs they are done already; with ``--memory-only`` they
+    would otherwise be charged to the first method that needs them (torch's
+    first training step alone costs ~75 MB).
+    """
+    import mapie.regression  # noqa: F401
+    import quantile_forest  # noqa: F401
+
+    if add_deep:
+        import torch
+
+        net = torch.nn.Sequential(
+            torch.nn.Linear(3, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)
+        )
+        opt = torch.optim.Adam(net.parameters())
+        loss = net(torch.randn(16, 3)).softmax(dim=1).sum()
+        loss.backward()
+        opt.step()
+
+
+def memory_split(X, y, seed, quick, add_deep=True, traced=False, skip=()):
+    """Peak memory of an untimed fit + predict of each method on one split.
+
+    Every method runs in a forked process, sequentially (n_jobs=1) so that all
+    its allocations are in that process. Our families share their base models:
+    those are fitted once from scratch (with the medium family) and the other
+    families then run their aggregation step + predict while the base fits are
+    held, as in their own from-scratch fit; each reports max(base-stage peak,
+    aggregation-stage peak).
+    """
+    S = prepare(X, y, seed, quick)
+    Xtr, Xte, ytr = S.Xtr, S.Xte, S.ytr
+    _warm_up(add_deep)
+
+    def ours(conformal):
+        probe, held, out = MemoryProbe(traced), {}, {}
+        suffix = {None: "", "split": "+cqr_split"}[conformal]
+
+        def first():
+            agg = S.make_agg("medium", conformal, keep=True, jobs=1)
+            agg.fit(Xtr, ytr).predict_quantiles(Xte)
+            held["cache"] = agg._bases_cache
+
+        out["agg_medium" + suffix] = base = probe.step(first)
+        todo = []
+        for weighting in FAMILIES:
+            for conf in (conformal,) if conformal else (None, "cv"):
+                if weighting == "medium" and conf == conformal:
+                    continue
+                key = f"agg_{weighting}" + ("+cqr_cv" if conf == "cv" else suffix)
+                todo.append((key, S.make_agg(weighting, conf, held["cache"], jobs=1)))
+        if add_deep:
+            todo.append(("deep_medium" + suffix, S.make_deep(conformal, held["cache"])))
+        for key, est in todo:
+            if key in skip:
+                continue
+            r = probe.step(lambda est=est: est.fit(Xtr, ytr).predict_quantiles(Xte))
+            out[key] = {k: max(v, base[k]) for k, v in r.items()}
+        return out
+
+    def alone(fn):
+        return lambda: MemoryProbe(traced).step(fn)
+
+    tasks = {"ours": lambda: ours(None), "ours_split": lambda: ours("split")}
+    for name, est in S.peers.items():
+        tasks[name] = alone(lambda est=est: S.fit_mapie(est).predict_interval(Xte))
+    if S.with_cross:
+        tasks["mapie_crosscqr_hgb"] = alone(
+            lambda: S.fit_cross(jobs=1).predict_interval(Xte)
+        )
+    tasks["qrf_raw"] = alone(
+        lambda: S.qrf(1).fit(Xtr, ytr).predict(Xte, quantiles=list(LEVELS))
+    )
+    tasks["qrf_cqr"] = alone(
+        lambda: S.qrf_cqr(1)[0].predict(Xte, quantiles=[ALPHA / 2, 1 - ALPHA / 2])
+    )
+    tasks = {k: v for k, v in tasks.items() if k not in skip}
+    mem = in_children(tasks)
+    mem.update(mem.pop("ours", {}))
+    mem.update(mem.pop("ours_split", {}))
+    return mem
 
 
 # ------------------------------------------------------------------- report
-COLS = ["rel_wis", "cov90", "width", "is", "cross_raw", "fit_s", "predict_s"]
+def _fmt(v, d=3):
+    return "" if v is None else f"{v:.{d}f}"
 
 
-def table(name, n, p, rows, ref="mapie_cqr_hgb"):
-    ref_fit = np.median([r["fit_s"] for r in rows[ref]])
+def table(name, n, p, rows, ref="mapie_cqr_hgb", note=""):
+    def med(rs, col):
+        vals = [r[col] for r in rs if r.get(col) is not None]
+        return np.median(vals) if vals else None
+
+    ref_fit = med(rows.get(ref, []), "fit_s")
+    ref_mem = med(rows.get(ref, []), "mem_rss")
+    traced = any(r.get("mem_traced") is not None for rs in rows.values() for r in rs)
     lines = [
-        f"### {name} (n={n}, p={p})",
+        f"### {name} (n={n}, p={p}){note}",
         "",
         "| method | rel. WIS | cov90 | width/sd | IS0.1/sd | crossing raw | fit s "
-        f"| fit / {ref} | predict s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        f"| fit / {ref} | predict s | peak MB | peak / {ref} |"
+        + (" peak MB traced |" if traced else ""),
+        "|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if traced else ""),
     ]
     for key, rs in rows.items():
-
-        def med(col, rs=rs):
-            vals = [r[col] for r in rs if col in r]
-            return np.median(vals) if vals else None
-
-        def fmt(v, d=3):
-            return "" if v is None else f"{v:.{d}f}"
-
-        fit = med("fit_s")
-        ratio = "" if fit is None else f"{fit / ref_fit:.2f}x"
+        fit, mem = med(rs, "fit_s"), med(rs, "mem_rss")
+        ratio = "" if fit is None or not ref_fit else f"{fit / ref_fit:.2f}x"
+        mem_ratio = "" if mem is None or not ref_mem else f"{mem / ref_mem:.1f}x"
         lines.append(
-            f"| {key} | {fmt(med('rel_wis'))} | {fmt(med('cov90'))} | "
-            f"{fmt(med('width'))} | {fmt(med('is'))} | {fmt(med('cross_raw'))} | "
-            f"{fmt(fit, 2)} | {ratio} | {fmt(med('predict_s'), 3)} |"
+            f"| {key} | {_fmt(med(rs, 'rel_wis'))} | {_fmt(med(rs, 'cov90'))} | "
+            f"{_fmt(med(rs, 'width'))} | {_fmt(med(rs, 'is'))} | "
+            f"{_fmt(med(rs, 'cross_raw'))} | {_fmt(fit, 2)} | {ratio} | "
+            f"{_fmt(med(rs, 'predict_s'), 3)} | {_fmt(mem, 0)} | {mem_ratio} |"
+            + (f" {_fmt(med(rs, 'mem_traced'), 0)} |" if traced else "")
+        )
+    return "\n".join(lines)
+
+
+MEMORY_NOTE = (
+    "peak MB = peak memory of a separate, untimed fit + predict of each method on "
+    "the first split only, in a forked process (two at a time, after the timed "
+    "runs), all with n_jobs=1 so that every allocation is in that process (with "
+    "n_jobs=k each worker process adds its own): the rise of the resident-set "
+    "high-water mark (Linux VmHWM, reset through /proc/self/clear_refs) over the "
+    "process's RSS at the start, after freed heap pages were returned with "
+    "malloc_trim. It sees native allocations (scikit-learn's tree nodes, HiGHS, "
+    "torch) that tracemalloc misses; memory the allocator keeps after a free "
+    "also counts, so treat differences under ~10 MB as noise. Our families share "
+    "their base models: those are fitted once from scratch (the medium row; the "
+    "base_* rows are fitted inside it) and each other family reports "
+    "max(base-stage peak, peak of its aggregation step + predict while the base "
+    "fits are held).  \n"
+)
+TRACED_NOTE = (
+    "peak MB traced = tracemalloc peak of the same runs: Python and numpy "
+    "allocations only, not memory that native code takes from the C allocator "
+    "(most of a forest, HiGHS, torch tensors).  \n"
+)
+
+
+def memory_table(name, n, p, mem, ref="mapie_cqr_hgb"):
+    ref_mem = mem.get(ref, {}).get("mem_rss")
+    traced = any("mem_traced" in r for r in mem.values())
+    lines = [
+        f"### {name} (n={n}, p={p}): peak memory, first split",
+        "",
+        f"| method | peak MB | peak / {ref} |"
+        + (" peak MB traced |" if traced else ""),
+        "|---|---|---|" + ("---|" if traced else ""),
+    ]
+    for key, r in mem.items():
+        m = r.get("mem_rss")
+        ratio = "" if m is None or not ref_mem else f"{m / ref_mem:.1f}x"
+        lines.append(
+            f"| {key} | {_fmt(m, 0)} | {ratio} |"
+            + (f" {_fmt(r.get('mem_traced'), 0)} |" if traced else "")
         )
     return "\n".join(lines)
 
 
 def header(args):
-    import sklearn
-
     import sklweights
 
     versions = []
@@ -347,20 +646,61 @@ def header(args):
             versions.append(f"{mod} {__import__(mod).__version__}")
         except Exception:  # pragma: no cover
             pass
+    env = "".join(
+        f"{k}={os.environ[k]} " for k in ("OMP_NUM_THREADS",) if k in os.environ
+    )
+    memory = (MEMORY_NOTE if args.memory else "") + (
+        TRACED_NOTE if args.memory and args.traced else ""
+    )
     return (
         "# Quantile aggregation benchmark\n\n"
-        f"Command: `python benchmarks/quantile.py {' '.join(sys.argv[1:])}`  \n"
+        f"Command: `{env}python benchmarks/quantile.py {' '.join(sys.argv[1:])}`  \n"
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"{platform.system()} {platform.release()}, Python "
         f"{platform.python_version()}; sklweights {sklweights.__version__}, "
-        f"{', '.join(versions)}; sklearn {sklearn.__version__}  \n"
+        f"{', '.join(versions)}  \n"
         f"Scale: {'quick' if args.quick else 'full'}: {args.splits} random "
         "80/20 splits per data set, medians over splits; 90% intervals "
         "(alpha = 0.1); seven levels 0.05..0.95.  \n"
         "rel. WIS = WIS over the seven levels / WIS of the best single base model "
         "of the same split (sorted); crossing raw = share of test rows whose "
-        "unsorted quantiles cross (MAPIE: lower > upper).\n"
+        "unsorted quantiles cross (MAPIE: lower > upper).  \n" + memory
     )
+
+
+def summary_line(name, rows, shares):
+    rel = [r["rel_wis"] for r in rows["agg_medium"]]
+    rel_mean = [
+        a["wis"] / b["wis"] for a, b in zip(rows["agg_medium"], rows["agg_mean"])
+    ]
+    cov = np.median([r["cov90"] for r in rows["agg_medium+cqr_split"]])
+    ours_is = np.median([r["is"] for r in rows["agg_medium+cqr_split"]])
+    mapie_is = np.median([r["is"] for r in rows["mapie_cqr_hgb"]])
+    line = (
+        f"{name}: medium/best-base WIS median {np.median(rel):.3f} "
+        f"(<= 1 in {sum(v <= 1 for v in rel)}/{len(rel)} splits); "
+        f"medium/mean WIS median {np.median(rel_mean):.3f}; "
+        f"medium+split-CQR coverage {cov:.3f}, IS {ours_is:.3f} vs "
+        f"MAPIE-CQR-HGB IS {mapie_is:.3f}; aggregation step (weights, sorting, "
+        "calibration) / base-model fits, median: "
+        + ", ".join(
+            f"{k[4:]} {np.median(v):.3f}" for k, v in shares.items() if k != "agg_mean"
+        )
+    )
+    mem = {
+        key: rows[key][0].get("mem_rss")
+        for key in (
+            "agg_medium",
+            "agg_medium+cqr_split",
+            "deep_medium",
+            "mapie_cqr_hgb",
+            "qrf_raw",
+        )
+        if key in rows and rows[key][0].get("mem_rss") is not None
+    }
+    if mem:
+        line += "; peak MB: " + ", ".join(f"{k} {v:.0f}" for k, v in mem.items())
+    return line
 
 
 def main(argv=None):
@@ -369,6 +709,28 @@ def main(argv=None):
     parser.add_argument("--splits", type=int, default=None)
     parser.add_argument("--datasets", nargs="*", default=None)
     parser.add_argument("--no-deep", action="store_true")
+    parser.add_argument(
+        "--no-memory",
+        dest="memory",
+        action="store_false",
+        help="skip the peak-memory probes (first split)",
+    )
+    parser.add_argument(
+        "--traced",
+        action="store_true",
+        help="also report tracemalloc peaks (slows the probes 2-3x)",
+    )
+    parser.add_argument(
+        "--memory-only",
+        action="store_true",
+        help="only the peak-memory probes of the first split, no timed runs",
+    )
+    parser.add_argument(
+        "--skip-memory",
+        nargs="*",
+        default=(),
+        help="method names left out of the memory probes",
+    )
     parser.add_argument(
         "--out", default=str(Path(__file__).parent / "results" / "quantile.md")
     )
@@ -392,40 +754,63 @@ def main(argv=None):
     print(parts[0], flush=True)
     for name in names:
         X, y = load(name)
+        if args.memory_only:
+            t0 = time.perf_counter()
+            mem = memory_split(
+                X,
+                y,
+                0,
+                args.quick,
+                add_deep=not args.no_deep,
+                traced=args.traced,
+                skip=set(args.skip_memory),
+            )
+            print(f"{name} memory: {time.perf_counter() - t0:.0f}s", flush=True)
+            parts.append(memory_table(name, len(y), X.shape[1], mem))
+            print(parts[-1] + "\n", flush=True)
+            write(args.out, parts)
+            continue
         rows, shares = {}, {}
         for seed in range(args.splits):
-            split_shares = run_split(
-                X, y, seed, args.quick, rows, add_deep=not args.no_deep
+            t0 = time.perf_counter()
+            res, split_shares = run_split(
+                X, y, seed, args.quick, add_deep=not args.no_deep
             )
+            print(f"{name} split {seed}: {time.perf_counter() - t0:.0f}s", flush=True)
+            if args.memory and seed == 0:
+                t0 = time.perf_counter()
+                mem = memory_split(
+                    X,
+                    y,
+                    seed,
+                    args.quick,
+                    add_deep=not args.no_deep,
+                    traced=args.traced,
+                    skip=set(args.skip_memory),
+                )
+                print(f"{name} memory: {time.perf_counter() - t0:.0f}s", flush=True)
+                for key, r in mem.items():
+                    if key in res:
+                        res[key].update(r)
+            for key, r in res.items():
+                rows.setdefault(key, []).append(r)
             for key, value in split_shares.items():
                 shares.setdefault(key, []).append(value)
+            if seed + 1 < args.splits:  # partial results survive a timeout
+                note = f" -- partial: {seed + 1} of {args.splits} splits"
+                partial = table(name, len(y), X.shape[1], rows, note=note)
+                line = summary_line(name, rows, shares)
+                so_far = "\n".join(summary + ["- " + line])
+                write(args.out, parts + [partial, "## Summary (partial)\n\n" + so_far])
         text = table(name, len(y), X.shape[1], rows)
-        rel = [r["rel_wis"] for r in rows["agg_medium"]]
-        rel_mean = [
-            a["wis"] / b["wis"] for a, b in zip(rows["agg_medium"], rows["agg_mean"])
-        ]
-        cov = np.median([r["cov90"] for r in rows["agg_medium+cqr_split"]])
-        ours_is = np.median([r["is"] for r in rows["agg_medium+cqr_split"]])
-        mapie_is = np.median([r["is"] for r in rows["mapie_cqr_hgb"]])
-        line = (
-            f"{name}: medium/best-base WIS median {np.median(rel):.3f} "
-            f"(<= 1 in {sum(v <= 1 for v in rel)}/{len(rel)} splits); "
-            f"medium/mean WIS median {np.median(rel_mean):.3f}; "
-            f"medium+split-CQR coverage {cov:.3f}, IS {ours_is:.3f} vs "
-            f"MAPIE-CQR-HGB IS {mapie_is:.3f}; aggregation step (weights, sorting, "
-            "calibration) / base-model fits, median: "
-            + ", ".join(
-                f"{k[4:]} {np.median(v):.3f}"
-                for k, v in shares.items()
-                if k != "agg_mean"
-            )
-        )
+        line = summary_line(name, rows, shares)
         summary.append("- " + line)
         print(text + "\n\n" + line + "\n", flush=True)
         parts.append(text)
         write(args.out, parts + ["## Summary (so far)\n\n" + "\n".join(summary)])
-    parts.append("## Summary against the issue's targets\n\n" + "\n".join(summary))
-    write(args.out, parts)
+    if not args.memory_only:
+        parts.append("## Summary against the issue's targets\n\n" + "\n".join(summary))
+        write(args.out, parts)
     print(f"written to {args.out}")
 
 
