@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 _SYM_TOL = 1e-8
+_LEVEL_TOL = 1e-9  # levels closer than this count as duplicates
 
 
 def _check_levels(quantiles, name="quantiles"):
@@ -56,8 +57,8 @@ def _check_levels(quantiles, name="quantiles"):
             f"{name} must lie strictly between 0 and 1; got {bad.tolist()}."
         )
     diffs = np.diff(levels)
-    if np.any(diffs == 0):
-        dup = np.unique(levels[1:][diffs == 0])
+    if np.any(np.abs(diffs) <= _LEVEL_TOL):
+        dup = np.unique(levels[1:][np.abs(diffs) <= _LEVEL_TOL])
         raise ValueError(f"{name} must not contain duplicates; got {dup.tolist()}.")
     if np.any(diffs < 0):
         raise ValueError(

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from sklweights.metrics._quantile import _LEVEL_TOL, _check_levels
 from sklweights.utils._parallel import (  # noqa: F401  (re-exported)
     call_with_thread_limit,
     inner_thread_limit,
@@ -12,35 +13,15 @@ from sklweights.utils._parallel import (  # noqa: F401  (re-exported)
 #: (``np.arange(1, 100) / 100``) when the base models are cheap enough.
 DEFAULT_QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 
-_LEVEL_TOL = 1e-9
-
 
 def check_quantile_levels(quantiles, name="quantiles"):
-    """Validate levels: a non-empty increasing sequence strictly inside (0, 1)."""
+    """Validate levels: a non-empty increasing sequence strictly inside (0, 1).
+
+    ``None`` gives the default levels; otherwise the metrics' own check.
+    """
     if quantiles is None:
         return np.asarray(DEFAULT_QUANTILES, dtype=float)
-    levels = np.asarray(quantiles, dtype=float)
-    if levels.ndim == 0:
-        levels = levels.reshape(1)
-    if levels.ndim != 1 or levels.size == 0:
-        raise ValueError(
-            f"{name} must be a non-empty 1-d sequence of levels in (0, 1); "
-            f"got shape {levels.shape}."
-        )
-    inside = np.isfinite(levels) & (levels > 0) & (levels < 1)
-    if not np.all(inside):
-        raise ValueError(
-            f"{name} must lie strictly between 0 and 1; got {levels[~inside].tolist()}."
-        )
-    diffs = np.diff(levels)
-    if np.any(np.abs(diffs) <= _LEVEL_TOL):
-        dup = np.unique(levels[1:][np.abs(diffs) <= _LEVEL_TOL])
-        raise ValueError(f"{name} must not contain duplicates; got {dup.tolist()}.")
-    if np.any(diffs < 0):
-        raise ValueError(
-            f"{name} must be sorted in increasing order; got {levels.tolist()}."
-        )
-    return levels
+    return _check_levels(quantiles, name)
 
 
 def apply_noncrossing(q, method):
