@@ -159,6 +159,45 @@ def _swap_bias(orders, disadvantaged, swap_fraction, swap_phi, rng):
     return orders
 
 
+def _swap_bias_fixed_weights(orders, disadvantaged, swap_fraction, swap_phi, rng):
+    """The swapping bias with the weights of the initial ranking, never updated.
+
+    The semantics of ``get_swapping_bias`` in the authors' notebook: the
+    eligible pairs (``b`` disadvantaged above ``a`` advantaged) and their
+    weights ``swap_phi ** (pos(a) - pos(b))`` are fixed from the latent
+    ranking, so the ``t = floor(swap_fraction * M)`` draws are i.i.d. Each
+    draw exchanges the *current* positions of ``a`` and ``b``, whatever their
+    order is by then: a pair drawn twice is swapped back.
+    """
+    orders = orders.copy()
+    n, m = orders.shape
+    adv = np.flatnonzero(~disadvantaged)
+    dis = np.flatnonzero(disadvantaged)
+    if adv.size == 0 or dis.size == 0:
+        return orders
+    positions = _orders_to_positions(orders)
+    for v in range(n):
+        # dist[a, b] = pos(a) - pos(b) > 0: disadvantaged b above advantaged a
+        dist = positions[v, adv][:, None] - positions[v, dis][None, :]
+        ia, ib = np.nonzero(dist > 0)
+        t = int(np.floor(swap_fraction * ia.size + 1e-9))
+        if t == 0:
+            continue
+        d = dist[ia, ib]
+        # relative to the nearest pair, so that a tiny swap_phi cannot underflow
+        # every weight to 0 (the notebook multiplied phi**pos(a) * phi**-pos(b))
+        with np.errstate(under="ignore"):
+            w = float(swap_phi) ** (d - d.min()).astype(float)
+        cum = np.cumsum(w)
+        draw = np.searchsorted(cum, rng.random(t) * cum[-1], side="right")
+        draw = np.minimum(draw, cum.size - 1)
+        pos = positions[v].tolist()
+        for a, b in zip(adv[ia[draw]].tolist(), dis[ib[draw]].tolist()):
+            pos[a], pos[b] = pos[b], pos[a]
+        orders[v, pos] = np.arange(m)
+    return orders
+
+
 def _orders_to_positions(orders):
     n, m = orders.shape
     P = np.empty_like(orders)
@@ -175,6 +214,7 @@ def make_biased_rankings(
     urn_alpha=0.1,
     swap_fraction=0.5,
     swap_phi=0.5,
+    swap_update="recompute",
     disadvantaged_fraction=0.5,
     candidate_groups=None,
     output="positions",
@@ -189,8 +229,9 @@ def make_biased_rankings(
     candidate ranked above group-0 candidate) pairs, ``floor(swap_fraction *
     M)`` times a pair (``b`` of group 1 above ``a`` of group 0) is drawn with
     probability proportional to ``swap_phi ** (pos(a) - pos(b))`` and the two
-    are swapped. The weights are recomputed from the current ranking after
-    every swap (the authors' notebook never updated them).
+    are swapped. By default the weights are recomputed from the current
+    ranking after every swap; ``swap_update="notebook"`` reproduces the
+    authors' notebook, which never updated them.
 
     Parameters
     ----------
@@ -215,6 +256,30 @@ def make_biased_rankings(
     swap_phi : float, default=0.5
         Distance decay of the swap probabilities, in (0, 1]; small values swap
         nearby pairs.
+    swap_update : {"recompute", "notebook"}, default="recompute"
+        How the swap weights evolve during the ``floor(swap_fraction * M)``
+        draws of one ranking.
+
+        - ``"recompute"``: eligible pairs and weights are recomputed from the
+          current ranking after every swap. Only pairs that are still
+          inverted (group 1 above group 0) can be drawn, so every swap moves a
+          disadvantaged candidate down. A swap at distance ``d`` removes
+          ``2d - 1`` inverted pairs, so the groups can be fully separated
+          (every advantaged candidate above every disadvantaged one) before
+          ``swap_fraction=1``; the swaps then stop.
+        - ``"notebook"``: the semantics of ``get_swapping_bias`` in the
+          authors' released notebook, where the weight update is a no-op:
+          pairs and weights are those of the latent ranking, the draws are
+          independent, and each draw exchanges the current positions of the
+          two candidates. A pair drawn twice is swapped back, and a pair
+          whose order was reversed by other swaps can be swapped the wrong
+          way, so the bias is weaker (at ``swap_fraction=1`` many inverted
+          pairs remain). Use it to reproduce the notebook's numbers.
+
+        The default differs from the notebook because the notebook's update
+        line (commented as updating the weights after each swap) changes
+        nothing, which we read as a bug: with it, swaps can undo each other
+        and move disadvantaged candidates up.
     disadvantaged_fraction : float, default=0.5
         Share of candidates in the disadvantaged group 1.
     candidate_groups : array-like of shape (n_candidates,), default=None
@@ -253,6 +318,13 @@ def make_biased_rankings(
             raise ValueError(f"{name} must be a positive int; got {val!r}.")
     if culture not in CULTURES:
         raise ValueError(f"culture must be one of {CULTURES}; got {culture!r}.")
+    if not isinstance(swap_update, str) or swap_update not in (
+        "recompute",
+        "notebook",
+    ):
+        raise ValueError(
+            f"swap_update must be 'recompute' or 'notebook'; got {swap_update!r}."
+        )
     if output not in ("positions", "orders"):
         raise ValueError(f"output must be 'positions' or 'orders'; got {output!r}.")
     checks = (
@@ -293,7 +365,8 @@ def make_biased_rankings(
                 f"{m}; got shape {groups.shape}."
             )
         groups = groups.astype(np.int64)
-    biased = _swap_bias(latent, groups == 1, float(swap_fraction), swap_phi, rng)
+    bias = _swap_bias if swap_update == "recompute" else _swap_bias_fixed_weights
+    biased = bias(latent, groups == 1, float(swap_fraction), swap_phi, rng)
     if output == "positions":
         return _orders_to_positions(latent), _orders_to_positions(biased), groups
     return latent, biased, groups
