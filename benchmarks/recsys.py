@@ -43,6 +43,7 @@ from sklweights.metrics import (  # noqa: E402
     relative_loss_error,
 )
 from sklweights.recsys import BalancedPropensity, DebiasedMF  # noqa: E402
+from sklweights.utils import parallel_map  # noqa: E402
 
 ALL = [
     "naive",
@@ -71,44 +72,58 @@ def header(args):
         f"scikit-learn {sklearn.__version__}, torch {torch.__version__} "
         f"(threads: {torch.get_num_threads()})",
         f"- device: {args.device}; seeds: {args.seeds}; max_epochs: {args.epochs}; "
-        f"mode: {'quick' if args.quick else 'full'}",
+        f"mode: {'quick' if args.quick else 'full'}; joblib jobs: {args.jobs or 1}",
         f"- command: `python benchmarks/recsys.py {' '.join(sys.argv[1:])}`",
     ]
     return "\n".join(lines)
 
 
+def fit_one(method, seed, data, y_mar, base, epochs, device):
+    """One (method, seed) fit: test metrics, time per epoch and fit time."""
+    est = DebiasedMF(
+        method,
+        max_epochs=epochs,
+        random_state=seed,
+        device=device,
+        base_propensity=base,
+    )
+    t0 = time.perf_counter()
+    est.fit(
+        data.X_train,
+        data.y_train,
+        n_users=data.n_users,
+        n_items=data.n_items,
+        y_mar=y_mar,
+    )
+    fit_time = time.perf_counter() - t0
+    p = est.predict_proba(data.X_test)[:, 1]
+    users = data.X_test[:, 0]
+    return {
+        "auc": est.score(data.X_test, data.y_test),
+        "ndcg": ndcg_at_k(data.y_test, p, users, k=5),
+        "recall": recall_at_k(data.y_test, p, users, k=5),
+        # training time per epoch (the one-off set-up -- SVD features,
+        # base propensity -- is reported separately in the fit time)
+        "spe": float(np.median([h["time"] for h in est.history_])),
+        "fit": fit_time,
+    }
+
+
 def run_methods(name, data, methods, args, y_mar=None, base="logistic"):
+    # every (method, seed) fit is independent: joblib (loky, or Dask under a
+    # parallel_backend context), native threads capped per worker
+    tasks = [
+        (method, seed, data, y_mar, base, args.epochs, args.device)
+        for method in methods
+        for seed in range(args.seeds)
+    ]
+    fits = parallel_map(fit_one, tasks, n_jobs=args.jobs)
     rows = []
-    for method in methods:
-        res = {"auc": [], "ndcg": [], "recall": [], "spe": [], "fit": []}
-        for seed in range(args.seeds):
-            est = DebiasedMF(
-                method,
-                max_epochs=args.epochs,
-                random_state=seed,
-                device=args.device,
-                base_propensity=base,
-            )
-            t0 = time.perf_counter()
-            est.fit(
-                data.X_train,
-                data.y_train,
-                n_users=data.n_users,
-                n_items=data.n_items,
-                y_mar=y_mar,
-            )
-            fit_time = time.perf_counter() - t0
-            # training time per epoch (the one-off set-up -- SVD features,
-            # base propensity -- is reported separately in the fit time)
-            res["spe"].append(float(np.median([h["time"] for h in est.history_])))
-            res["fit"].append(fit_time)
-            p = est.predict_proba(data.X_test)[:, 1]
-            res["auc"].append(est.score(data.X_test, data.y_test))
-            users = data.X_test[:, 0]
-            res["ndcg"].append(ndcg_at_k(data.y_test, p, users, k=5))
-            res["recall"].append(recall_at_k(data.y_test, p, users, k=5))
-        rows.append((method, {k: float(np.median(v)) for k, v in res.items()}))
-        print(f"  {name} {method}: {rows[-1][1]}", file=sys.stderr, flush=True)
+    for a, method in enumerate(methods):
+        runs = fits[a * args.seeds : (a + 1) * args.seeds]
+        r = {k: float(np.median([f[k] for f in runs])) for k in runs[0]}
+        rows.append((method, r))
+        print(f"  {name} {method}: {r}", file=sys.stderr, flush=True)
     base_spe = dict(rows)["naive"]["spe"] if "naive" in dict(rows) else None
     out = [
         f"\n### {name}\n",
@@ -124,38 +139,44 @@ def run_methods(name, data, methods, args, y_mar=None, base="logistic"):
     return "\n".join(out)
 
 
+def loss_draw(s, d, preds):
+    """One observation draw: relative error of every loss estimator."""
+    rel = d.relevance
+    rng = np.random.RandomState(100 + s)
+    o = (rng.rand(*rel.shape) < d.propensity).astype(int)
+    y = (rng.rand(*rel.shape) < rel).astype(int)
+    u, i = np.nonzero(o)
+    fu, fi = DebiasedMF("naive")._pair_features(u, i, y[u, i], 300, 300)
+    X = np.concatenate([np.repeat(fu, 300, 0), np.tile(fi, (300, 1))], axis=1)
+    bp = BalancedPropensity(n_landmarks=30, balance_tol=0.001, random_state=s)
+    p_bal = bp.fit(X, o.ravel()).predict_proba(X)[:, 1]
+    mar = rng.rand(*rel.shape) < 0.05
+    p1, po1, frac = y[mar].mean(), y[o == 1].mean(), o.mean()
+    p_nb = np.where(y == 1, po1 * frac / p1, (1 - po1) * frac / (1 - p1))
+    errs = {}
+    for pname, pred in preds.items():
+        e = -(rel * np.log(pred) + (1 - rel) * np.log(1 - pred))
+        for lab, kw in (
+            ("naive", dict(method="naive")),
+            ("IPS (true p)", dict(method="ips", propensity=d.propensity)),
+            ("SNIPS (true p)", dict(method="snips", propensity=d.propensity)),
+            ("IPS (naive Bayes p)", dict(method="ips", propensity=p_nb)),
+            ("SNIPS (balanced p)", dict(method="snips", propensity=p_bal)),
+        ):
+            est = debiased_loss_estimate(e, o, **kw)
+            errs.setdefault(lab, {})[pname] = relative_loss_error(est, e.mean())
+    return errs
+
+
 def loss_estimate_table(args):
     """Relative error of loss estimators on fixed prediction matrices."""
     d = make_mnar_ratings(300, 300, random_state=0)
     preds = make_prediction_matrices(d.relevance, random_state=0)
-    rel = d.relevance
-    errs = {}
     n_draws = 3 if args.quick else 10
-    for s in range(n_draws):
-        rng = np.random.RandomState(100 + s)
-        o = (rng.rand(*rel.shape) < d.propensity).astype(int)
-        y = (rng.rand(*rel.shape) < rel).astype(int)
-        u, i = np.nonzero(o)
-        fu, fi = DebiasedMF("naive")._pair_features(u, i, y[u, i], 300, 300)
-        X = np.concatenate([np.repeat(fu, 300, 0), np.tile(fi, (300, 1))], axis=1)
-        bp = BalancedPropensity(n_landmarks=30, balance_tol=0.001, random_state=s)
-        p_bal = bp.fit(X, o.ravel()).predict_proba(X)[:, 1]
-        mar = rng.rand(*rel.shape) < 0.05
-        p1, po1, frac = y[mar].mean(), y[o == 1].mean(), o.mean()
-        p_nb = np.where(y == 1, po1 * frac / p1, (1 - po1) * frac / (1 - p1))
-        for pname, pred in preds.items():
-            e = -(rel * np.log(pred) + (1 - rel) * np.log(1 - pred))
-            for lab, kw in (
-                ("naive", dict(method="naive")),
-                ("IPS (true p)", dict(method="ips", propensity=d.propensity)),
-                ("SNIPS (true p)", dict(method="snips", propensity=d.propensity)),
-                ("IPS (naive Bayes p)", dict(method="ips", propensity=p_nb)),
-                ("SNIPS (balanced p)", dict(method="snips", propensity=p_bal)),
-            ):
-                est = debiased_loss_estimate(e, o, **kw)
-                errs.setdefault(lab, {}).setdefault(pname, []).append(
-                    relative_loss_error(est, e.mean())
-                )
+    draws = parallel_map(
+        loss_draw, [(s, d, preds) for s in range(n_draws)], n_jobs=args.jobs
+    )
+    errs = {lab: {n: [dr[lab][n] for dr in draws] for n in preds} for lab in draws[0]}
     names = list(preds)
     out = [
         f"\n### Loss-estimate relative error (semi-synthetic 300 x 300, mean of "
@@ -207,6 +228,13 @@ def main():
     ap.add_argument("--seeds", type=int, default=None)
     ap.add_argument("--epochs", type=int, default=None)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="joblib jobs over (method, seed) fits; with more than one, each "
+        "worker gets cores/jobs threads, so s/epoch is per worker",
+    )
     ap.add_argument("--coat", default="/work/shared/data/coat")
     ap.add_argument(
         "--ml100k",
