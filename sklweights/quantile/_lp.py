@@ -11,7 +11,8 @@ pinball sum ``sum_i s_i (tau u+_i + (1 - tau) u-_i)`` is an LP:
 * ``fine``: per output level, weights over all (model, source level) pairs
   (T LPs with M*T weight columns).
 
-They are solved by HiGHS through :func:`scipy.optimize.linprog`.
+They are solved by HiGHS through :func:`scipy.optimize.linprog`, on many rows
+with exact row screening (see :func:`_solve_block`).
 """
 
 import numpy as np
@@ -29,7 +30,47 @@ def _linprog_result(res):
     return SolverResult(status, raw, "highs", int(res.nit or 0), str(res.message))
 
 
-def _solve_block(D, y, s, taus):
+def _dual_lp(R, y, lower, upper, rhs):
+    """max y'z + z_0 s.t. R'z + z_0 1 <= rhs, lower <= z <= upper.
+
+    ``R`` (N, K) holds one design row per dual variable. Returns the weights
+    (the multipliers of the K rows, on the simplex) and the solver result.
+    """
+    from scipy.optimize import linprog
+
+    K = R.shape[1]
+    c = -np.concatenate([y, [1.0]])
+    A_ub = np.hstack([R.T, np.ones((K, 1))])
+    bounds = np.column_stack(
+        [np.concatenate([lower, [-np.inf]]), np.concatenate([upper, [np.inf]])]
+    )
+    # presolve off: on these LPs (K rows, N box-bounded columns) it only
+    # costs time (measured 1.3-2.6x slower with it at N = 4000-43000)
+    res = linprog(
+        c,
+        A_ub=A_ub,
+        b_ub=rhs,
+        bounds=bounds,
+        method="highs",
+        options={"presolve": False},
+    )
+    result = _linprog_result(res)
+    if not result.usable:
+        return None, result
+    marginals = getattr(getattr(res, "ineqlin", None), "marginals", None)
+    if marginals is None:  # pragma: no cover - HiGHS always reports them
+        return None, SolverResult(FAILED, "no_duals", "highs", result.n_iter)
+    w = np.clip(-np.asarray(marginals, dtype=float), 0.0, None)
+    total = w.sum()
+    w = w / total if total > 0 else np.full(K, 1.0 / K)
+    return w, result
+
+
+#: below this many (row, level) terms the LP is solved whole
+_SCREEN_MIN_ROWS = 8000
+
+
+def _solve_block(D, y, s, taus, *, screen=True):
     """min over w in simplex of sum_t sum_i s_i psi_{tau_t}(y_i - D_t[i] @ w).
 
     ``D`` is a list of (n, K) design blocks (one per level in ``taus``) that
@@ -43,33 +84,59 @@ def _solve_block(D, y, s, taus):
     ``-s (1 - tau_t) <= z_t <= s tau_t``, and the optimal weights are the
     multipliers of the K inequality rows. HiGHS solves it 10-25x faster than
     the primal with its n equality rows (measured at n = 4000).
-    """
-    from scipy.optimize import linprog
 
-    n, K = D[0].shape
+    With many terms (``screen``), the exact row screening of Portnoy and
+    Koenker (1997, "globbing"): a term whose residual sign is known has its
+    dual variable at a bound, so it moves to the right-hand side as a
+    constant and only the terms near the fit stay in the LP. Start from the
+    optimum on an evenly spaced subsample of the terms, keep the terms with
+    the smallest residuals free, solve, and check every fixed term's residual
+    sign at the new weights; if all agree, the complementary-slackness
+    conditions of the full LP hold, so the weights are optimal for it (the
+    same optimal value; with ties the vertex may differ). Terms with the wrong
+    sign join the free set and the LP is solved again; after a few rounds
+    without agreement the full LP is solved.
+    """
     taus = np.asarray(taus, dtype=float)
-    # variables: z_1..z_L (n each), z_0 (free); minimise the negated objective
-    c = -np.concatenate([np.tile(y, len(D)), [1.0]])
-    A_ub = np.hstack([np.vstack(D).T, np.ones((K, 1))])
-    lower = np.concatenate([-s * (1.0 - t) for t in taus] + [[-np.inf]])
-    upper = np.concatenate([s * t for t in taus] + [[np.inf]])
-    res = linprog(
-        c,
-        A_ub=A_ub,
-        b_ub=np.zeros(K),
-        bounds=np.column_stack([lower, upper]),
-        method="highs",
-    )
-    result = _linprog_result(res)
-    if not result.usable:
-        return None, result
-    marginals = getattr(getattr(res, "ineqlin", None), "marginals", None)
-    if marginals is None:  # pragma: no cover - HiGHS always reports them
-        return None, SolverResult(FAILED, "no_duals", "highs", result.n_iter)
-    w = np.clip(-np.asarray(marginals, dtype=float), 0.0, None)
-    total = w.sum()
-    w = w / total if total > 0 else np.full(K, 1.0 / K)
-    return w, result
+    R = np.vstack(D)
+    yy = np.tile(y, len(D))
+    lower = np.concatenate([-s * (1.0 - t) for t in taus])
+    upper = np.concatenate([s * t for t in taus])
+    N, K = R.shape
+    rhs0 = np.zeros(K)
+    # free terms: a few times the sqrt(N K) rows of Portnoy and Koenker
+    m = max(2000, 4 * int(np.sqrt(N * K)))
+    if not screen or N < max(_SCREEN_MIN_ROWS, 3 * m):
+        return _dual_lp(R, yy, lower, upper, rhs0)
+    # a starting point: the optimum on an evenly spaced subsample
+    sub = np.linspace(0, N - 1, m).astype(np.intp)
+    w, result = _dual_lp(R[sub], yy[sub], lower[sub], upper[sub], rhs0)
+    if w is None:
+        return _dual_lp(R, yy, lower, upper, rhs0)
+    iters = result.n_iter
+    free = np.zeros(N, dtype=bool)
+    for _ in range(6):
+        r = yy - R @ w
+        tol = 1e-11 * max(1.0, float(np.abs(yy).max()))
+        free[np.argpartition(np.abs(r), m - 1)[:m]] = True
+        top = ~free & (r > 0)  # z at its upper bound (positive residual)
+        z_fixed = np.where(top, upper, lower)
+        fixed = ~free
+        rhs = -(R[fixed].T @ z_fixed[fixed])
+        w_new, result = _dual_lp(R[free], yy[free], lower[free], upper[free], rhs)
+        iters += result.n_iter
+        if w_new is None:
+            break
+        r_new = yy - R @ w_new
+        wrong = fixed & np.where(top, r_new < -tol, r_new > tol)
+        w = w_new
+        if not wrong.any():
+            return w, SolverResult(
+                result.status, result.raw_status, "highs", iters, result.message
+            )
+        free |= wrong
+        m *= 2
+    return _dual_lp(R, yy, lower, upper, rhs0)
 
 
 def solve_global_weights(P, y, sample_weight, levels, weighting):
