@@ -407,20 +407,15 @@ def run_paper(args):
         for n in PAPER_NS
         for i in range(len(PAPER_FRACTIONS))
     ]
-    from concurrent.futures import ProcessPoolExecutor
+    from sklweights.utils import parallel_map
 
     t0 = time.perf_counter()
-    if args.jobs > 1:
-        with ProcessPoolExecutor(args.jobs, mp_context=mp.get_context("fork")) as ex:
-            results = list(ex.map(paper_cell, cells))
-    else:
-        results = [paper_cell(c) for c in cells]
+    # the repetitions are plain computations: joblib (loky, or Dask under a
+    # parallel_backend context), native threads capped per worker
+    jobs = args.jobs if args.jobs > 1 else None
+    results = parallel_map(paper_cell, [(c,) for c in cells], n_jobs=jobs)
     split_cells = [(c, upd, reps) for c in range(1, 9) for upd in PAPER_UPDATES]
-    if args.jobs > 1:
-        with ProcessPoolExecutor(args.jobs, mp_context=mp.get_context("fork")) as ex:
-            split_res = list(ex.map(paper_split_cell, split_cells))
-    else:
-        split_res = [paper_split_cell(c) for c in split_cells]
+    split_res = parallel_map(paper_split_cell, [(c,) for c in split_cells], n_jobs=jobs)
     elapsed = time.perf_counter() - t0
     res = {c[:4]: r for c, r in zip(cells, results)}
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -579,6 +574,11 @@ def main(argv=None):
         help="only these instances, e.g. '100,20,5;500,50,10' (no stress rows)",
     )
     parser.add_argument(
+        "--stress",
+        default=None,
+        help="with --grid: impartial-culture stress instances, e.g. '100,20,5'",
+    )
+    parser.add_argument(
         "--jobs", type=int, default=1, help="instances run in parallel processes"
     )
     parser.add_argument(
@@ -624,6 +624,10 @@ def main(argv=None):
     if args.grid:
         grid = [tuple(int(v) for v in item.split(",")) for item in args.grid.split(";")]
         stress = []
+    if args.stress:
+        stress = [
+            tuple(int(v) for v in item.split(",")) for item in args.stress.split(";")
+        ]
     seeds = list(range(args.seeds))
     try:
         import ortools  # noqa: F401
@@ -657,6 +661,7 @@ def main(argv=None):
         "",
         f"Command: `python benchmarks/selection.py{' --quick' if args.quick else ''}"
         f"{f' --grid {args.grid!r}' if args.grid else ''}"
+        f"{f' --stress {args.stress!r}' if args.stress else ''}"
         f"{f' --cap {args.cap:g}' if args.cap else ''} --seeds {args.seeds}`. "
         f"Cap {CAP:g} s per solve (TO = timeout: abcvoting killed at the cap + 2 s; "
         f"ours stopped by `time_limit` = cap, which returns a feasible committee and "
@@ -676,7 +681,9 @@ def main(argv=None):
         if args.jobs > 1:
             # instances in parallel worker processes (one core each); solves
             # within an instance stay sequential, so each row's ratios compare
-            # tools under the same conditions
+            # tools under the same conditions. Not joblib: every solve forks
+            # its own child for the wall-clock cap, which daemonic pool
+            # workers (loky, Dask) may not do.
             from concurrent.futures import ProcessPoolExecutor
 
             with ProcessPoolExecutor(
