@@ -17,7 +17,7 @@ LinearDomainWeightedClassifier. Results agree across backends (asserted).
 
 Usage::
 
-    python benchmarks/scaling.py [--repeats 3] [--out benchmarks/results/scaling.md]
+    python benchmarks/scaling.py [--repeats 3] [--only NAME] [--out FILE]
 """
 
 import argparse
@@ -153,6 +153,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", default="benchmarks/results/scaling.md")
+    parser.add_argument(
+        "--only", default=None, help="run only the workloads whose name contains this"
+    )
     args = parser.parse_args(argv)
 
     import dask
@@ -167,6 +170,8 @@ def main(argv=None):
     rows = []
     try:
         for name, fn in _workloads().items():
+            if args.only and args.only not in name:
+                continue
             times = {"sequential": [], "loky": [], "dask": []}
             ref = None
             for _ in range(args.repeats):
@@ -194,7 +199,8 @@ def main(argv=None):
     lines = [
         "# Scaling out: sequential vs joblib processes vs Dask",
         "",
-        f"Command: `python benchmarks/scaling.py --repeats {args.repeats}`",
+        f"Command: `python benchmarks/scaling.py --repeats {args.repeats}"
+        f"{f' --only {args.only!r}' if args.only else ''}`",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared, noisy); "
         f"Python {platform.python_version()}, scikit-learn {sklearn.__version__}, "
