@@ -93,12 +93,23 @@ def _as_multi(estimator, levels):
     )
 
 
-def _fit_predict(model, X, y, sw, train, test, limit):
+def _fit_predict(template, X, y, sw, train, test, limit):
+    """Fit a clone of ``template`` on rows ``train``.
+
+    A cross-fitting fold (``test`` given) returns only the predictions on
+    rows ``test``: the fold model dies with this call, so that a sequential
+    (or threaded) fit never holds more than one fold model at a time, and a
+    process worker sends back an (n_test, T) array instead of the model. The
+    refit on all rows (``test=None``) returns the fitted model.
+    """
+
     def run():
+        model = clone(template)
         kwargs = {} if sw is None else {"sample_weight": sw[train]}
         model.fit(X[train], y[train], **kwargs)
-        pred = None if test is None else model.predict_quantiles(X[test])
-        return model, pred
+        if test is None:
+            return model
+        return model.predict_quantiles(X[test])
 
     return call_with_thread_limit(limit, run)
 
@@ -257,12 +268,15 @@ class _BaseQuantileAggregator(RegressorMixin, BaseEstimator):
                 stacklevel=3,
             )
         n_folds = len(folds)
+        # Each task clones its (unfitted) template itself and a fold task
+        # returns only its out-of-fold predictions: no list here holds a
+        # fitted fold model, which lives only as long as its task.
         tasks = []
         for m, (_name, model) in enumerate(wrapped):
             w = sw if use_sw[m] else None
             for train, test in folds:
-                tasks.append((clone(model), w, train, test))
-            tasks.append((clone(model), w, np.arange(len(y)), None))
+                tasks.append((model, w, train, test))
+            tasks.append((model, w, np.arange(len(y)), None))
         limit = inner_thread_limit(self.n_jobs)
         out = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_predict)(model, X, y, w, train, test, limit)
@@ -273,9 +287,9 @@ class _BaseQuantileAggregator(RegressorMixin, BaseEstimator):
         fitted = []
         for m in range(M):
             chunk = out[m * (n_folds + 1) : (m + 1) * (n_folds + 1)]
-            for (_train, test), (_, pred) in zip(folds, chunk[:n_folds]):
+            for (_train, test), pred in zip(folds, chunk[:n_folds]):
                 P[test, m, :] = pred
-            fitted.append((wrapped[m][0], chunk[-1][0]))
+            fitted.append((wrapped[m][0], chunk[-1]))
         return P, fitted
 
     # --------------------------------------------------------------- fit
@@ -349,6 +363,7 @@ class _BaseQuantileAggregator(RegressorMixin, BaseEstimator):
                     Xt[train], P[train], yt[train], ones[train], levels, seed + k + 1
                 )
                 qc[test] = self._combine(Xt[test], P[test], st)
+                del st  # a fold's weights (a network for deep) die with the fold
             qc = apply_noncrossing(qc, self.noncrossing)
             corrections = self._corrections(qc, yt, ones, levels)
             for attr, value in saved.items():  # report the main fit, not the folds
