@@ -318,6 +318,102 @@ def choose_formulation(Pu, s, lam, k):
     return "nested" if nested_nnz <= assign_nnz else "assignment"
 
 
+_HIGHS_BANNER = [True]
+
+
+def _new_highs(highspy):
+    """A ``highspy.Highs`` without its licence banner on stdout.
+
+    HiGHS prints the banner from C when the first instance of a process is
+    created, before any option can silence it; that one construction runs
+    with file descriptor 1 sent to /dev/null.
+    """
+    if not _HIGHS_BANNER[0]:
+        return highspy.Highs()
+    import os
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+        _HIGHS_BANNER[0] = False
+    return h
+
+
+def _milp_highspy(c, integrality, A, lb, ub, time_limit):
+    """``min c'x`` over ``x`` in [0, 1], ``lb <= A x <= ub``, through highspy.
+
+    The same solver as :func:`scipy.optimize.milp` (HiGHS), called directly:
+    the highspy releases are newer than the HiGHS that scipy bundles, and on
+    the small Chamberlin-Courant models they were 5-40x faster (measured
+    with highspy 1.16 against scipy 1.17's HiGHS). Returns a result with
+    scipy's fields (``x``, ``status``, ``message``, ``mip_dual_bound``,
+    ``mip_gap``), or None when highspy is not installed.
+    """
+    try:
+        import highspy
+    except ImportError:
+        return None
+    from scipy.optimize import OptimizeResult
+
+    A = A.tocsr()
+    n_var = c.size
+    inf = highspy.kHighsInf
+    h = _new_highs(highspy)
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    h.addVars(n_var, np.zeros(n_var), np.ones(n_var))
+    idx = np.arange(n_var, dtype=np.int32)
+    h.changeColsCost(n_var, idx, np.asarray(c, dtype=float))
+    kinds = np.where(
+        np.asarray(integrality) > 0,
+        highspy.HighsVarType.kInteger,
+        highspy.HighsVarType.kContinuous,
+    )
+    h.changeColsIntegrality(n_var, idx, kinds)
+    h.addRows(
+        A.shape[0],
+        np.where(np.isinf(lb), -inf, lb),
+        np.where(np.isinf(ub), inf, ub),
+        A.nnz,
+        A.indptr[:-1].astype(np.int32),
+        A.indices.astype(np.int32),
+        A.data.astype(float),
+    )
+    h.run()
+    model = h.getModelStatus()
+    info = h.getInfo()
+    S = highspy.HighsModelStatus
+    if model == S.kOptimal:
+        status = 0
+    elif model in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit):
+        status = 1
+    elif model == S.kInfeasible:
+        status = 2
+    elif model in (S.kUnbounded, S.kUnboundedOrInfeasible):
+        status = 3
+    else:
+        status = 4
+    has_x = info.primal_solution_status == 2  # a feasible point
+    x = np.asarray(h.getSolution().col_value, dtype=float) if has_x else None
+    return OptimizeResult(
+        x=x,
+        status=status,
+        message=h.modelStatusToString(model),
+        mip_dual_bound=float(info.mip_dual_bound),
+        mip_gap=float(info.mip_gap) if has_x else None,
+    )
+
+
 def solve_milp(P, weights, s, lam, k, gc, *, time_limit=None, formulation="auto"):
     """Exact selection with HiGHS; returns (committee, SolverResult, mip_gap)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
@@ -350,13 +446,15 @@ def solve_milp(P, weights, s, lam, k, gc, *, time_limit=None, formulation="auto"
     if time_limit is not None:
         options["time_limit"] = float(time_limit)
     t0 = time.perf_counter()
-    res = milp(
-        -c,
-        integrality=integrality,
-        bounds=Bounds(0.0, 1.0),
-        constraints=[LinearConstraint(A, lb, ub)],
-        options=options,
-    )
+    res = _milp_highspy(-c, integrality, A, lb, ub, time_limit)
+    if res is None:  # highspy not installed: scipy's bundled HiGHS
+        res = milp(
+            -c,
+            integrality=integrality,
+            bounds=Bounds(0.0, 1.0),
+            constraints=[LinearConstraint(A, lb, ub)],
+            options=options,
+        )
     elapsed = time.perf_counter() - t0
     name = f"highs-milp-{formulation}"
     committee = None
