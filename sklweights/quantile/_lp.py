@@ -115,9 +115,9 @@ def _solve_block(D, y, s, taus, *, screen=True):
         return _dual_lp(R, yy, lower, upper, rhs0)
     iters = result.n_iter
     free = np.zeros(N, dtype=bool)
+    tol = 1e-11 * max(1.0, float(np.abs(yy).max()))
+    r = yy - R @ w
     for _ in range(6):
-        r = yy - R @ w
-        tol = 1e-11 * max(1.0, float(np.abs(yy).max()))
         free[np.argpartition(np.abs(r), m - 1)[:m]] = True
         top = ~free & (r > 0)  # z at its upper bound (positive residual)
         z_fixed = np.where(top, upper, lower)
@@ -129,7 +129,7 @@ def _solve_block(D, y, s, taus, *, screen=True):
             break
         r_new = yy - R @ w_new
         wrong = fixed & np.where(top, r_new < -tol, r_new > tol)
-        w = w_new
+        w, r = w_new, r_new
         if not wrong.any():
             return w, SolverResult(
                 result.status, result.raw_status, "highs", iters, result.message

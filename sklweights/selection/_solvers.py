@@ -442,12 +442,12 @@ def solve_milp(P, weights, s, lam, k, gc, *, time_limit=None, formulation="auto"
         formulation = choose_formulation(Pu, s, lam, k)
     m = P.shape[1]
     c, integrality, A, lb, ub, const = _milp_model(Pu, wu, s, lam, k, gc, formulation)
-    options = {"mip_rel_gap": 0.0}
-    if time_limit is not None:
-        options["time_limit"] = float(time_limit)
     t0 = time.perf_counter()
     res = _milp_highspy(-c, integrality, A, lb, ub, time_limit)
     if res is None:  # highspy not installed: scipy's bundled HiGHS
+        options = {"mip_rel_gap": 0.0}
+        if time_limit is not None:
+            options["time_limit"] = float(time_limit)
         res = milp(
             -c,
             integrality=integrality,
