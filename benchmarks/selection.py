@@ -7,7 +7,9 @@ for CC, ``ortools-cp`` when OR-Tools is installed), never its commercial
 default. Ours runs unconstrained (objectives must match abcvoting's) and with
 proportional group constraints (a random half/half split; abcvoting has no
 group constraints, so those columns are ours alone). Separable rules (Borda,
-SNTV, 10-Bloc) with proportional constraints use the sorting path.
+SNTV, 10-Bloc) with proportional constraints use the sorting path; ours for
+Chamberlin-Courant is ``solver="auto"``: the branch and bound, then the MILP
+after 10,000 nodes.
 
 Every solve runs in a forked process with a wall-clock cap; a solve past the
 cap is reported as a timeout (``TO``). Times are medians over seeds of the

@@ -20,8 +20,11 @@ from sklweights.selection._rules import (
     to_positions,
 )
 from sklweights.selection._solvers import (
+    BNB_MAX_NODES,
+    is_cc_rule,
     needs_concave,
     solve_brute_force,
+    solve_cc,
     solve_greedy,
     solve_milp,
     solve_sort,
@@ -37,7 +40,7 @@ from sklweights.utils._sklearn_compat import (
 )
 from sklweights.utils._solver import OPTIMAL, SolverResult, check_solver_result
 
-SOLVERS = ("auto", "sort", "milp", "brute_force", "greedy")
+SOLVERS = ("auto", "sort", "bnb", "milp", "brute_force", "greedy")
 
 
 def _committee_indices(committee, m):
@@ -289,17 +292,22 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
         position ``j``; ``"scores"``: ``X[v, c]`` is a utility (higher is better;
         ties broken by the lower column index). Rows of positions and orders
         must be permutations.
-    solver : {"auto", "sort", "milp", "brute_force", "greedy"}, default="auto"
+    solver : {"auto", "sort", "bnb", "milp", "brute_force", "greedy"}, \
+            default="auto"
         ``"sort"``: exact for separable rules (constant ``lambda``) with disjoint
-        groups; ``"milp"``: exact mixed-integer programme with HiGHS (needs a
-        non-increasing ``lambda`` and ``s`` for non-separable rules);
+        groups; ``"bnb"``: exact branch and bound for Chamberlin-Courant rules
+        (``lambda = (l, 0, ..., 0)``, non-increasing ``s``) with no groups or
+        disjoint groups; ``"milp"``: exact mixed-integer programme with HiGHS
+        (needs a non-increasing ``lambda`` and ``s`` for non-separable rules);
         ``"brute_force"``: every subset (small instances, any rule);
         ``"greedy"``: approximation (``optimal_ = False``). ``"auto"`` takes
-        ``"sort"`` where it is exact and ``"milp"`` otherwise.
+        ``"sort"`` where it is exact; for Chamberlin-Courant, the branch and
+        bound with a budget of 10,000 nodes, then the MILP started from its
+        best committee; ``"milp"`` otherwise.
     time_limit : float, default=None
-        Seconds for the MILP. When it runs out, the best feasible committee
-        found (or a greedy feasible one) is returned with a
-        ``ConvergenceWarning``, ``optimal_ = False`` and the MIP gap.
+        Seconds for the exact solver. When it runs out, the best feasible
+        committee found (or a greedy feasible one) is returned with a
+        ``ConvergenceWarning``, ``optimal_ = False`` and the relative gap.
     random_state : int, RandomState instance or None, default=None
         Breaks ties between equally scored candidates at random in the "sort"
         and "greedy" solvers; None breaks them by the lower column index.
@@ -455,8 +463,11 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
         )
         separable = is_separable(lam)
         solver = self.solver
+        cc_ok = is_cc_rule(s, lam) and (gc is None or gc.disjoint)
         if solver == "auto":
             solver = "sort" if separable and (gc is None or gc.disjoint) else "milp"
+            if solver == "milp" and cc_ok:
+                solver = "cc"  # branch and bound, the MILP after its node budget
             if solver == "milp" and needs_concave(s, lam) is not None:
                 raise ValueError(
                     f"rule={self.rule!r} is not separable and "
@@ -468,6 +479,15 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
                 "solver='sort' is exact only for separable rules (constant OWA "
                 "vector: 'sntv', 'borda', 'bloc') with disjoint candidate groups; "
                 f"got rule={self.rule!r}"
+                + ("" if gc is None or gc.disjoint else " with overlapping groups")
+                + ". Use solver='milp'."
+            )
+        if solver == "bnb" and not cc_ok:
+            raise ValueError(
+                "solver='bnb' is for Chamberlin-Courant rules ('approval_cc', "
+                "'borda_cc', or 'owa' with owa=(w, 0, ..., 0) and a non-increasing "
+                f"positional vector) with disjoint candidate groups; got "
+                f"rule={self.rule!r}"
                 + ("" if gc is None or gc.disjoint else " with overlapping groups")
                 + ". Use solver='milp'."
             )
@@ -497,7 +517,21 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
             result = SolverResult(OPTIMAL, "approximate", "greedy")
             gap = np.nan
         else:
-            W, result, gap = solve_milp(P, w, s, lam, k, gc, time_limit=self.time_limit)
+            if solver in ("cc", "bnb"):
+                W, result, gap = solve_cc(
+                    P,
+                    w,
+                    s,
+                    lam,
+                    k,
+                    gc,
+                    time_limit=self.time_limit,
+                    max_nodes=BNB_MAX_NODES if solver == "cc" else None,
+                )
+            else:
+                W, result, gap = solve_milp(
+                    P, w, s, lam, k, gc, time_limit=self.time_limit
+                )
             check_solver_result(result, what="FairCommitteeSelector")
             gap = np.nan if gap is None else float(gap)
         self.selected_ = np.sort(np.asarray(W, dtype=np.intp))
@@ -509,7 +543,7 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
         self.solver_ = result.solver
         self.solver_status_ = (
             result.raw_status
-            if solver == "milp"
+            if solver in ("milp", "cc", "bnb")
             else ("approximate" if solver == "greedy" else "optimal")
         )
         if result.raw_status == "Optimal":

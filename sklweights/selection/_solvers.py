@@ -3,11 +3,14 @@
 * ``sort``: separable rules (constant OWA vector) with disjoint group bounds:
   each group's best ``lower`` candidates, then the best of the rest while the
   upper bounds allow. Exact, O(nm + m log m).
-* ``milp``: HiGHS through :func:`scipy.optimize.milp` with ``m`` binaries.
+* ``milp``: HiGHS (through ``highspy``, else :func:`scipy.optimize.milp`)
+  with ``m`` binaries.
   Non-separable rules with a non-increasing OWA vector use the nested-approval
   reduction (a weighted Thiele rule on top-q ballots, identical ballots merged)
   or, for Chamberlin-Courant, the assignment formulation, whichever has fewer
   non-zeros.
+* ``cc``: Chamberlin-Courant by branch and bound (:mod:`._bnb`), handing its
+  incumbent and bound to the MILP after a node budget.
 * ``brute_force``: every size-k subset (small instances, any OWA vector).
 * ``greedy``: marginal gains with a feasibility look-ahead; an approximation.
 """
@@ -347,7 +350,7 @@ def _new_highs(highspy):
     return h
 
 
-def _milp_highspy(c, integrality, A, lb, ub, time_limit):
+def _milp_highspy(c, integrality, A, lb, ub, time_limit, start=None):
     """``min c'x`` over ``x`` in [0, 1], ``lb <= A x <= ub``, through highspy.
 
     The same solver as :func:`scipy.optimize.milp` (HiGHS), called directly:
@@ -355,7 +358,9 @@ def _milp_highspy(c, integrality, A, lb, ub, time_limit):
     the small Chamberlin-Courant models they were 5-40x faster (measured
     with highspy 1.16 against scipy 1.17's HiGHS). Returns a result with
     scipy's fields (``x``, ``status``, ``message``, ``mip_dual_bound``,
-    ``mip_gap``), or None when highspy is not installed.
+    ``mip_gap``), or None when highspy is not installed. ``start``: values of
+    the first ``start.size`` (integer) columns of a feasible point, handed to
+    HiGHS as its first incumbent (it completes the continuous columns).
     """
     try:
         import highspy
@@ -389,6 +394,9 @@ def _milp_highspy(c, integrality, A, lb, ub, time_limit):
         A.indices.astype(np.int32),
         A.data.astype(float),
     )
+    if start is not None:
+        start = np.asarray(start, dtype=float)
+        h.setSolution(start.size, np.arange(start.size, dtype=np.int32), start)
     h.run()
     model = h.getModelStatus()
     info = h.getInfo()
@@ -414,8 +422,26 @@ def _milp_highspy(c, integrality, A, lb, ub, time_limit):
     )
 
 
-def solve_milp(P, weights, s, lam, k, gc, *, time_limit=None, formulation="auto"):
-    """Exact selection with HiGHS; returns (committee, SolverResult, mip_gap)."""
+def solve_milp(
+    P,
+    weights,
+    s,
+    lam,
+    k,
+    gc,
+    *,
+    time_limit=None,
+    formulation="auto",
+    start=None,
+    outer_bound=None,
+    name_prefix="",
+):
+    """Exact selection with HiGHS; returns (committee, SolverResult, mip_gap).
+
+    ``start``: a feasible committee handed to HiGHS as its first incumbent
+    (highspy only). ``outer_bound``: an upper bound on the optimum known from
+    elsewhere (the branch and bound), used for the gap when tighter.
+    """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     reason = needs_concave(s, lam)
@@ -427,7 +453,7 @@ def solve_milp(P, weights, s, lam, k, gc, *, time_limit=None, formulation="auto"
         )
     Pu, wu = merge_voters(P, weights)
     is_cc = lam[0] > 0 and np.all(lam[1:] == 0)
-    if is_cc and (gc is None or gc.disjoint):
+    if is_cc and start is None and (gc is None or gc.disjoint):
         # Certificate without the MILP: a greedy feasible committee whose score
         # reaches the trivial bound (every voter gets its favourite) is optimal;
         # common for Chamberlin-Courant when every voter can be covered.
@@ -443,7 +469,11 @@ def solve_milp(P, weights, s, lam, k, gc, *, time_limit=None, formulation="auto"
     m = P.shape[1]
     c, integrality, A, lb, ub, const = _milp_model(Pu, wu, s, lam, k, gc, formulation)
     t0 = time.perf_counter()
-    res = _milp_highspy(-c, integrality, A, lb, ub, time_limit)
+    x0 = None
+    if start is not None:
+        x0 = np.zeros(m)
+        x0[np.asarray(start, dtype=np.intp)] = 1.0
+    res = _milp_highspy(-c, integrality, A, lb, ub, time_limit, start=x0)
     if res is None:  # highspy not installed: scipy's bundled HiGHS
         options = {"mip_rel_gap": 0.0}
         if time_limit is not None:
@@ -456,7 +486,7 @@ def solve_milp(P, weights, s, lam, k, gc, *, time_limit=None, formulation="auto"
             options=options,
         )
     elapsed = time.perf_counter() - t0
-    name = f"highs-milp-{formulation}"
+    name = f"{name_prefix}highs-milp-{formulation}"
     committee = None
     if res.x is not None:
         x = res.x[:m]
@@ -476,6 +506,8 @@ def solve_milp(P, weights, s, lam, k, gc, *, time_limit=None, formulation="auto"
         )
     if res.status == 1 or (res.status == 0 and committee is None):
         fallback = False
+        if committee is None and start is not None:
+            committee = np.sort(np.asarray(start, dtype=np.intp))
         if committee is None:
             committee = solve_greedy(P, weights, s, lam, k, gc)
             fallback = True
@@ -485,10 +517,15 @@ def solve_milp(P, weights, s, lam, k, gc, *, time_limit=None, formulation="auto"
                 SolverResult(FAILED, str(res.message), name, message="no incumbent"),
                 None,
             )
-        val = float(weights @ per_voter_scores(P, committee, s, lam)) - const
+        # objective and bound in the selector's units (the model drops const)
+        val = float(weights @ per_voter_scores(P, committee, s, lam))
         gap = None
+        bound = None
         if dual is not None and np.isfinite(dual):
-            bound = -float(dual)
+            bound = -float(dual) + const
+        if outer_bound is not None and (bound is None or outer_bound < bound):
+            bound = float(outer_bound)
+        if bound is not None:
             gap = max(0.0, (bound - val) / max(abs(bound), 1e-12))
         elif res.mip_gap is not None and not fallback:
             gap = float(res.mip_gap)
@@ -504,3 +541,89 @@ def solve_milp(P, weights, s, lam, k, gc, *, time_limit=None, formulation="auto"
             gap,
         )
     return None, SolverResult(FAILED, str(res.message), name), None
+
+
+# ------------------------------------------------------- Chamberlin-Courant
+BNB_MAX_NODES = 10_000
+# deeper searches recurse past what the bound can prune; the MILP takes them
+BNB_MAX_K = 200
+
+
+def is_cc_rule(s, lam):
+    """Chamberlin-Courant shape: ``lam = (lam_1 > 0, 0, ...)``, ``s`` non-increasing."""
+    lam = np.asarray(lam)
+    return bool(lam[0] > 0 and np.all(lam[1:] == 0) and np.all(np.diff(s) <= 1e-12))
+
+
+def solve_cc(P, weights, s, lam, k, gc, *, time_limit=None, max_nodes=BNB_MAX_NODES):
+    """Exact Chamberlin-Courant: branch and bound, then the MILP if needed.
+
+    The branch and bound (:mod:`._bnb`) solves most instances in a few
+    hundred nodes; after ``max_nodes`` (None: no limit) its incumbent and
+    bound go to the MILP, which gets the rest of ``time_limit``. Returns
+    ``(committee, SolverResult, gap)`` like :func:`solve_milp`.
+    """
+    from sklweights.selection._bnb import (
+        MAX_ENTRIES,
+        NODE_LIMIT,
+        OPTIMAL_BNB,
+        solve_cc_bnb,
+    )
+
+    t0 = time.perf_counter()
+    deadline = None if time_limit is None else t0 + float(time_limit)
+    n, m = P.shape
+    too_big = n * m > MAX_ENTRIES and (
+        np.unique(s[P], axis=0).shape[0] * m > MAX_ENTRIES
+    )
+    if too_big or k > BNB_MAX_K:
+        # the dense (merged voters x candidates) utilities would not fit, or
+        # the search would be deeper than it can usefully go (the MILP keeps
+        # the greedy certificate, which is what settles large k)
+        return solve_milp(P, weights, s, lam, k, gc, time_limit=time_limit)
+    W, val, bound, status, nodes = solve_cc_bnb(
+        P, weights, s, k, gc, max_nodes=max_nodes, deadline=deadline
+    )
+    lam1 = float(lam[0])
+    name = "branch-and-bound"
+    if status == OPTIMAL_BNB:
+        if W is None:
+            raise ValueError(
+                "The group bounds are infeasible: no committee of size "
+                f"k={k} meets them jointly (groups {gc.labels}, lower "
+                f"{gc.lower.tolist()}, upper {gc.upper.tolist()})."
+            )
+        return W, SolverResult(OPTIMAL, "Optimal", name, n_iter=nodes), 0.0
+    if status == NODE_LIMIT:
+        remaining = None
+        if deadline is not None:
+            remaining = max(deadline - time.perf_counter(), 1e-3)
+        return solve_milp(
+            P,
+            weights,
+            s,
+            lam,
+            k,
+            gc,
+            time_limit=remaining,
+            start=W,
+            outer_bound=lam1 * bound,
+            name_prefix=f"branch-and-bound ({nodes} nodes), then ",
+        )
+    # time limit inside the branch and bound
+    if W is None:
+        return (
+            None,
+            SolverResult(FAILED, "time_limit", name, message="no incumbent"),
+            None,
+        )
+    gap = max(0.0, (bound - val) / max(abs(bound), 1e-12))
+    msg = (
+        f"stopped after {time.perf_counter() - t0:.2f} s at "
+        f"time_limit={time_limit} ({nodes} nodes); relative gap {round(gap, 6)}"
+    )
+    return (
+        W,
+        SolverResult(INACCURATE, "time_limit", name, n_iter=nodes, message=msg),
+        gap,
+    )

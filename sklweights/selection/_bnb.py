@@ -1,0 +1,310 @@
+"""Exact branch and bound for Chamberlin-Courant (OWA vector ``lam = (lam_1, 0, ...)``).
+
+With a non-increasing positional vector ``s``, Chamberlin-Courant is a
+facility-location objective: each voter is represented by the committee member
+it ranks best, and
+
+    f(W) = lam_1 * sum_v w_v max_{c in W} s(pos_v(c)).
+
+Shifting utilities by ``s_min`` (a constant per voter) makes ``f`` monotone and
+submodular with ``f(empty) = 0``, so for any committee ``S`` and any set ``T``
+of ``q`` more candidates
+
+    f(S + T) <= f(S) + sum of the q largest marginal gains over S        (*)
+
+(Nemhauser, Wolsey and Fisher 1978). The search is a depth-first enumeration
+of committees in which every node keeps its candidates sorted by marginal gain;
+child ``j`` adds the ``j``-th candidate and may only add candidates after it,
+so every committee is visited at most once. By (*), the children's bounds
+decrease with ``j`` and the first child whose bound does not beat the incumbent
+ends the loop. Gains are updated incrementally: adding ``c`` changes only the
+ballots that rank ``c`` above their current representative.
+
+Disjoint group bounds are handled exactly: a child is kept only when its
+committee can still be completed within the bounds, and its bound is the best
+completion of the (sorted) gains that respects them. Overlapping groups are
+left to the MILP.
+
+The incumbent starts from the greedy committee; the search stops at once when
+the incumbent reaches the trivial bound (every voter represented by its
+favourite). It stops early at ``max_nodes`` (the caller then hands the
+incumbent to the MILP) or at ``deadline`` (the incumbent and a valid upper
+bound are returned: the largest child bound still open on the search path).
+"""
+
+import time
+
+import numpy as np
+
+OPTIMAL_BNB = "optimal"
+NODE_LIMIT = "node_limit"
+TIME_LIMIT = "time_limit"
+
+# Above this many merged-ballot x candidate entries the dense utility matrix
+# is not built and the MILP is used directly.
+MAX_ENTRIES = 5_000_000
+
+
+class _Stop(Exception):
+    def __init__(self, why):
+        self.why = why
+
+
+def cc_utilities(P, weights, s):
+    """Merged non-negative utilities ``(B, m)``, their weights, and the shift.
+
+    Rows of identical utilities (for approval ballots: identical top-t sets)
+    are merged, and rows with no positive utility (voters whose score cannot
+    change) are dropped; the committee value is ``lam_1 * (w @ max_W U +
+    shift)``.
+    """
+    smin = float(np.min(s))
+    U = s[P] - smin
+    Uu, inv = np.unique(U, axis=0, return_inverse=True)
+    w = np.bincount(inv.ravel(), weights=weights, minlength=Uu.shape[0])
+    keep = (Uu.max(axis=1) > 0) & (w > 0)
+    shift = smin * float(np.sum(weights))
+    return np.ascontiguousarray(Uu[keep], dtype=float), w[keep], shift
+
+
+class _Groups:
+    """Disjoint group bounds in the form the search needs."""
+
+    def __init__(self, gc, m):
+        self.gi = gc.group_index
+        self.G = len(gc.labels)
+        self.lower = np.asarray(gc.lower, dtype=np.int64)
+        self.upper = np.asarray(gc.upper, dtype=np.int64)
+        # group index shifted by one so that ungrouped candidates are column 0
+        self.col = self.gi + 1
+        self.m = m
+
+    def completion(self, g, cand, cnt, q):
+        """Best sum of ``q`` gains among ``cand`` (sorted by gain, descending).
+
+        Respects the bounds given the counts ``cnt`` already chosen; -inf when
+        no completion exists.
+        """
+        need_low = np.maximum(self.lower - cnt, 0)
+        room = self.upper - cnt
+        if np.any(room < 0) or need_low.sum() > q:
+            return -np.inf
+        if q == 0:
+            return 0.0
+        col = self.col[cand]
+        # rank of each candidate within its group in gain order
+        onehot = np.zeros((cand.size, self.G + 1), dtype=np.int64)
+        onehot[np.arange(cand.size), col] = 1
+        rank = np.cumsum(onehot, axis=0)[np.arange(cand.size), col] - 1
+        grouped = col > 0
+        gidx = col - 1
+        mandatory = np.zeros(cand.size, dtype=bool)
+        mandatory[grouped] = rank[grouped] < need_low[gidx[grouped]]
+        if int(mandatory.sum()) < need_low.sum():
+            return -np.inf  # a group lacks candidates to reach its lower bound
+        eligible = ~mandatory
+        eligible[grouped] &= rank[grouped] < room[gidx[grouped]]
+        rest = q - int(need_low.sum())
+        extra = g[eligible][:rest]
+        if extra.size < rest:
+            return -np.inf
+        return float(g[mandatory].sum() + extra.sum())
+
+    def counts(self, chosen):
+        gi = self.gi[np.asarray(chosen, dtype=np.intp)]
+        return np.bincount(gi[gi >= 0], minlength=self.G)
+
+
+def solve_cc_bnb(
+    P,
+    weights,
+    s,
+    k,
+    gc=None,
+    *,
+    incumbent=None,
+    max_nodes=None,
+    deadline=None,
+):
+    """Best Chamberlin-Courant committee (``lam = e_1``) by branch and bound.
+
+    Parameters
+    ----------
+    P : ndarray (n, m) of positions
+    weights : ndarray (n,)
+    s : ndarray (m,), non-increasing positional scores
+    k : int
+    gc : GroupConstraints or None
+        Disjoint groups only.
+    incumbent : array of candidate indices or None
+        A feasible committee to start from; None starts from the greedy one.
+    max_nodes : int or None
+        Stop with status ``"node_limit"`` after this many expanded nodes.
+    deadline : float or None
+        ``time.perf_counter()`` value at which to stop with ``"time_limit"``.
+
+    Returns
+    -------
+    committee : ndarray or None
+        Best committee found (sorted), None when no feasible one was found.
+    value : float
+        Its objective with ``lam_1 = 1`` (``-inf`` when none).
+    bound : float
+        Upper bound on the optimum with ``lam_1 = 1``.
+    status : {"optimal", "node_limit", "time_limit"}
+    nodes : int
+        Expanded nodes.
+    """
+    U, w, shift = cc_utilities(P, weights, s)
+    m = P.shape[1]
+    UT = np.ascontiguousarray(U.T)  # (m, B)
+    groups = None if gc is None else _Groups(gc, m)
+    top_bound = float(w @ U.max(axis=1)) if U.size else 0.0
+
+    best = {"val": -np.inf, "set": None}
+    if incumbent is None:
+        incumbent = greedy_cc(U, w, k, groups)
+    if incumbent is not None:
+        W0 = np.sort(np.asarray(incumbent, dtype=np.intp))
+        best["val"] = float(w @ U[:, W0].max(axis=1)) if U.size else 0.0
+        best["set"] = W0
+
+    def tol():
+        v = best["val"]
+        return 1e-9 * max(1.0, abs(v) if np.isfinite(v) else top_bound)
+
+    if U.shape[0] == 0 or best["val"] >= top_bound - tol():
+        # the incumbent reaches the trivial bound (or there is nothing to
+        # gain): optimal without search; None when the bounds are infeasible
+        val = best["val"] + shift if best["set"] is not None else -np.inf
+        return best["set"], val, top_bound + shift, OPTIMAL_BNB, 0
+
+    nodes = [0]
+    # bound of the subtree currently explored at each depth (for the gap)
+    path_bounds = []
+    # a child is explored only when its bound exceeds this
+    thresh = [best["val"] + tol()]
+
+    def expand(val, cur, R, g, chosen, cnt):
+        """``R`` candidates still allowed, ``g`` their gains (same order)."""
+        nodes[0] += 1
+        if max_nodes is not None and nodes[0] > max_nodes:
+            raise _Stop(NODE_LIMIT)
+        if deadline is not None and (nodes[0] & 15) == 0:
+            if time.perf_counter() > deadline:
+                raise _Stop(TIME_LIMIT)
+        need = k - len(chosen)
+        order = np.argsort(-g, kind="stable")
+        R = R[order]
+        g = g[order]
+        nR = R.size
+        if nR < need:
+            return
+        cs = np.concatenate(([0.0], np.cumsum(g)))
+        if groups is not None:
+            gcol = groups.gi[R]
+        for j in range(nR - need + 1):
+            # unconstrained bound of child j: its gain plus the next need-1;
+            # it also bounds every later sibling (gains are sorted)
+            b_unc = val + cs[j + need] - cs[j]
+            b = b_unc
+            if b <= thresh[0]:
+                break
+            c = int(R[j])
+            if groups is not None:
+                cnt_c = cnt.copy()
+                if gcol[j] >= 0:
+                    cnt_c[gcol[j]] += 1
+                comp = groups.completion(g[j + 1 :], R[j + 1 :], cnt_c, need - 1)
+                if comp == -np.inf:
+                    continue
+                b = min(b, val + g[j] + comp)
+                if b <= thresh[0]:
+                    continue
+            else:
+                cnt_c = None
+            if need == 1:
+                best["val"] = val + g[j]
+                best["set"] = np.sort(np.asarray(chosen + [c], dtype=np.intp))
+                thresh[0] = best["val"] + tol()
+                if best["val"] >= top_bound - tol():
+                    raise _Stop(OPTIMAL_BNB)
+                if groups is None:
+                    break  # sorted: no later child beats this one
+                continue
+            # incremental gains: only ballots that rank c above their
+            # current representative change
+            uc = UT[c]
+            rows = np.flatnonzero(uc > cur)
+            new_cur = cur.copy()
+            new_cur[rows] = uc[rows]
+            Rc = R[j + 1 :]
+            gc_ = g[j + 1 :]
+            if rows.size:
+                # a voter's gain from r drops by clip(u_r, cur, u_c) - cur
+                lo = cur[rows]
+                sub = U[rows][:, Rc]
+                np.maximum(sub, lo[:, None], out=sub)
+                np.minimum(sub, uc[rows][:, None], out=sub)
+                wr = w[rows]
+                gc_ = gc_ - (wr @ sub - wr @ lo)
+            path_bounds.append(b_unc)
+            expand(val + g[j], new_cur, Rc, gc_, chosen + [c], cnt_c)
+            path_bounds.pop()
+
+    R0 = np.arange(m)
+    g0 = UT @ w - 0.0  # gains over the empty committee (utilities >= 0)
+    cnt0 = None if groups is None else np.zeros(groups.G, dtype=np.int64)
+    status = OPTIMAL_BNB
+    try:
+        expand(0.0, np.zeros(U.shape[0]), R0, g0, [], cnt0)
+    except _Stop as stop:
+        status = stop.why
+    n_nodes = nodes[0]
+    if status == OPTIMAL_BNB:
+        bound = best["val"] if best["set"] is not None else -np.inf
+    else:
+        open_b = max(path_bounds) if path_bounds else top_bound
+        bound = min(top_bound, max(open_b, best["val"]))
+    val = best["val"] + shift if best["set"] is not None else -np.inf
+    return best["set"], val, bound + shift, status, n_nodes
+
+
+def greedy_cc(U, w, k, groups=None):
+    """Greedy committee on merged utilities (ties: lower index first).
+
+    Never takes a step after which the group bounds cannot be met; None when
+    no feasible committee exists.
+    """
+    m = U.shape[1]
+    UT = np.ascontiguousarray(U.T)
+    cur = np.zeros(U.shape[0])
+    chosen = []
+    avail = np.ones(m, dtype=bool)
+    cnt = None if groups is None else np.zeros(groups.G, dtype=np.int64)
+    zeros = np.zeros(m)
+    for step in range(k):
+        gains = np.maximum(UT - cur, 0.0) @ w if U.shape[0] else zeros.copy()
+        gains[~avail] = -np.inf
+        order = np.argsort(-gains, kind="stable")
+        picked = None
+        for c in order[: int(avail.sum())]:
+            if groups is None:
+                picked = int(c)
+                break
+            cnt_c = cnt.copy()
+            if groups.gi[c] >= 0:
+                cnt_c[groups.gi[c]] += 1
+            rest = np.flatnonzero(avail)
+            rest = rest[rest != c]
+            if groups.completion(zeros[rest], rest, cnt_c, k - step - 1) > -np.inf:
+                picked = int(c)
+                cnt = cnt_c
+                break
+        if picked is None:
+            return None
+        chosen.append(picked)
+        avail[picked] = False
+        if U.shape[0]:
+            cur = np.maximum(cur, UT[picked])
+    return np.sort(np.asarray(chosen, dtype=np.intp))
