@@ -107,6 +107,40 @@ def test_dual_newton_gives_up_on_a_singular_hessian():
     assert _solver._qp_dual_newton(H, g, z, pen, lam1, A, margin, 1e-10) is None
 
 
+def test_dual_newton_hands_over_when_far_more_rows_bind_than_coordinates(
+    monkeypatch,
+):
+    """Hundreds of binding rows on a few free coordinates: no dense lstsq.
+
+    Classes of a few rows put many training rows at the no-crossing margin;
+    the Newton step would need a least-squares solve of that size (seconds
+    at a few thousand rows), so the interior-point solver takes the QP.
+    """
+    H, g, z, pen, lam1 = _random_model(3)
+    rng = np.random.default_rng(7)
+    free, _, _ = _solver._model_minimiser_near(g, H, z, pen, lam1, 1e-12, z)
+    A = rng.standard_normal((400, z.size))
+    A *= np.sign(A @ rng.standard_normal(z.size))[:, None]  # a feasible cone
+    margin = A @ free + 0.1  # every row violated at the free minimiser
+    calls = []
+    lstsq = _solver.linalg.lstsq
+    monkeypatch.setattr(
+        _solver.linalg,
+        "lstsq",
+        lambda M, *a, **k: calls.append(M.shape) or lstsq(M, *a, **k),
+    )
+    assert _solver._qp_dual_newton(H, g, z, pen, lam1, A, margin, 1e-10) is None
+    assert calls == []
+    # the same QP through Clarabel: feasible and optimal
+    u, lam = _solver._qp_clarabel(H, g, z, pen, lam1, A, margin)
+    assert np.all(A @ u >= margin - 1e-6)
+    assert kkt_residual(g + H @ (u - z) - A.T @ lam, u, pen, lam1) <= 1e-6
+    # below the threshold the Newton step is tried
+    monkeypatch.setattr(_solver, "_DUAL_NEWTON_MAX_ROWS", 10**6)
+    _solver._qp_dual_newton(H, g, z, pen, lam1, A, margin, 1e-10)
+    assert calls
+
+
 def _crossing_data():
     # the free Newton steps of this fit cross at training rows (as in the
     # benchmark's n=2000, p=100 case, smaller)

@@ -821,6 +821,11 @@ def _model_minimiser_near(
     return give_up()
 
 
+# the dual Newton step's dense least-squares solve is skipped (interior point
+# instead) above this many binding rows (and twice the free coordinates)
+_DUAL_NEWTON_MAX_ROWS = 200
+
+
 def _qp_dual_newton(
     H, g, z, pen, lam1, A, margin, tol, lam0=None, max_iter=12, max_solves=30
 ):
@@ -902,6 +907,13 @@ def _qp_dual_newton(
         M = AS @ _factor_solve(F, AS.T)
         dM = np.maximum(np.diag(M), 1e-300)
         W = lam - r / dM > 0
+        if W.sum() > max(2 * int(S.sum()), _DUAL_NEWTON_MAX_ROWS):
+            # far more binding rows than free coordinates (classes of a few
+            # rows: many training rows sit at the no-crossing margin). M has
+            # rank at most |S|, the step below needs a dense least-squares
+            # solve of size |W| (seconds at a few thousand rows) and rarely
+            # certifies; the interior-point solver takes the whole QP at once.
+            return None
         d = -lam.copy()
         if W.any():
             rhs = -r[W] - M[np.ix_(W, ~W)] @ d[~W]
