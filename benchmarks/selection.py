@@ -21,6 +21,12 @@ over seeds where ours was certified optimal.
     python benchmarks/selection.py --quick   # reduced grid, 3 seeds, 10 s cap
     python benchmarks/selection.py           # the issue's grid, 3 seeds, 30 s cap
 
+``--cc-paths`` compares our two exact paths for Borda Chamberlin-Courant
+(``solver="auto"``, the branch and bound first, against ``solver="milp"``)
+and prints a table (20 s limit per solve):
+
+    python benchmarks/selection.py --cc-paths
+
 ``--paper`` runs the paper's main simulation instead (no abcvoting): latent
 quality of committees chosen on biased rankings, for both swap-weight update
 rules of ``make_biased_rankings`` (``swap_update="recompute"``, ours, and
@@ -564,6 +570,58 @@ def run_paper(args):
     Path(args.paper_out).write_text(text + "\n")
 
 
+def run_cc_paths(cells, seeds, cap):
+    """Borda Chamberlin-Courant: solver="auto" (branch and bound, then the
+    MILP) against solver="milp", in this process; prints a markdown table.
+
+    abcvoting has no ranking-based CC, so this compares our two exact paths.
+    A stopped solve counts as ``cap`` seconds in the median.
+    """
+    FairCommitteeSelector(2, rule="borda_cc").fit(_tiny_profile())  # warm-up
+    print(
+        "| n, m, k | culture | auto (s) | milp (s) | auto / milp | auto path "
+        "| objectives equal |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for n, m, k, culture in cells:
+        t_auto, t_milp, paths, equal, stopped = [], [], set(), 0, [0, 0]
+        for seed in seeds:
+            L, _, _ = make_biased_rankings(
+                n, m, culture=culture, phi=0.5, swap_fraction=0.0, random_state=seed
+            )
+            res = {}
+            for solver in ("auto", "milp"):
+                sel = FairCommitteeSelector(
+                    k, rule="borda_cc", solver=solver, time_limit=cap
+                )
+                t0 = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    sel.fit(L)
+                res[solver] = (time.perf_counter() - t0, sel)
+            (ta, a), (tm, b) = res["auto"], res["milp"]
+            t_auto.append(ta)
+            t_milp.append(tm)
+            stopped[0] += not a.optimal_
+            stopped[1] += not b.optimal_
+            paths.add(
+                "B&B" if a.solver_ == "branch-and-bound" else "B&B 10k nodes, then MILP"
+            )
+            equal += abs(a.objective_ - b.objective_) <= 1e-9 * abs(b.objective_)
+
+        def med(v, s):
+            return f"{np.median(v):.3g}" + (f" ({s} TO)" if s else "")
+
+        ratio = float(np.median(np.array(t_auto) / np.array(t_milp)))
+        name = "impartial" if culture == "impartial" else "norm-Mallows"
+        print(
+            f"| {n}, {m}, {k} | {name} | {med(t_auto, stopped[0])} | "
+            f"{med(t_milp, stopped[1])} | {ratio:.2f} | {', '.join(sorted(paths))} "
+            f"| {equal}/{len(seeds)} |",
+            flush=True,
+        )
+
+
 def main(argv=None):
     global CAP
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -598,9 +656,25 @@ def main(argv=None):
         "--paper-out",
         default=str(Path(__file__).parent / "results" / "selection_paper.md"),
     )
+    parser.add_argument(
+        "--cc-paths",
+        action="store_true",
+        help="Borda-CC: our branch and bound against our MILP (no abcvoting)",
+    )
     args = parser.parse_args(argv)
     if args.paper:
         run_paper(args)
+        return
+    if args.cc_paths:
+        cells = [
+            (100, 20, 5, "norm_mallows"),
+            (100, 50, 5, "norm_mallows"),
+            (500, 50, 5, "norm_mallows"),
+            (500, 50, 10, "norm_mallows"),
+            (100, 200, 10, "norm_mallows"),
+            (100, 50, 10, "impartial"),
+        ]
+        run_cc_paths(cells, list(range(args.seeds)), args.cap or 20.0)
         return
     if args.quick:
         grid = [
