@@ -229,5 +229,5 @@ def test_greedy_cc_respects_bounds():
         s = np.arange(m - 1, -1, -1, dtype=float)
         from sklweights.selection._bnb import _Groups
 
-        W = greedy_cc(s[P], np.ones(15), k, _Groups(gc, m))
+        W = greedy_cc(s[P], np.ones(15), k, _Groups(gc))
         assert W.size == k and gc.satisfied(W)

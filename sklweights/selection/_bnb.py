@@ -70,14 +70,13 @@ def cc_utilities(P, weights, s):
 class _Groups:
     """Disjoint group bounds in the form the search needs."""
 
-    def __init__(self, gc, m):
+    def __init__(self, gc):
         self.gi = gc.group_index
         self.G = len(gc.labels)
         self.lower = np.asarray(gc.lower, dtype=np.int64)
         self.upper = np.asarray(gc.upper, dtype=np.int64)
         # group index shifted by one so that ungrouped candidates are column 0
         self.col = self.gi + 1
-        self.m = m
 
     def completion(self, g, cand, cnt, q):
         """Best sum of ``q`` gains among ``cand`` (sorted by gain, descending).
@@ -109,10 +108,6 @@ class _Groups:
         if extra.size < rest:
             return -np.inf
         return float(g[mandatory].sum() + extra.sum())
-
-    def counts(self, chosen):
-        gi = self.gi[np.asarray(chosen, dtype=np.intp)]
-        return np.bincount(gi[gi >= 0], minlength=self.G)
 
 
 def solve_cc_bnb(
@@ -158,7 +153,7 @@ def solve_cc_bnb(
     U, w, shift = cc_utilities(P, weights, s)
     m = P.shape[1]
     UT = np.ascontiguousarray(U.T)  # (m, B)
-    groups = None if gc is None else _Groups(gc, m)
+    groups = None if gc is None else _Groups(gc)
     top_bound = float(w @ U.max(axis=1)) if U.size else 0.0
 
     best = {"val": -np.inf, "set": None}
@@ -253,7 +248,7 @@ def solve_cc_bnb(
             path_bounds.pop()
 
     R0 = np.arange(m)
-    g0 = UT @ w - 0.0  # gains over the empty committee (utilities >= 0)
+    g0 = UT @ w  # gains over the empty committee (utilities >= 0)
     cnt0 = None if groups is None else np.zeros(groups.G, dtype=np.int64)
     status = OPTIMAL_BNB
     try:

@@ -303,7 +303,9 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
         ``"greedy"``: approximation (``optimal_ = False``). ``"auto"`` takes
         ``"sort"`` where it is exact; for Chamberlin-Courant, the branch and
         bound with a budget of 10,000 nodes, then the MILP started from its
-        best committee; ``"milp"`` otherwise.
+        best committee; ``"milp"`` otherwise. The branch and bound leaves
+        ``k > 200`` and profiles of over 5 million distinct utility entries
+        to the MILP (``solver_`` says which ran).
     time_limit : float, default=None
         Seconds for the exact solver. When it runs out, the best feasible
         committee found (or a greedy feasible one) is returned with a
