@@ -227,7 +227,5 @@ def test_greedy_cc_respects_bounds():
             groups, _random_bounds(rng, groups, k, "exact"), False, 0, k, m
         )
         s = np.arange(m - 1, -1, -1, dtype=float)
-        from sklweights.selection._bnb import _Groups
-
-        W = greedy_cc(s[P], np.ones(15), k, _Groups(gc))
+        W = greedy_cc(s[P], np.ones(15), k, gc)
         assert W.size == k and gc.satisfied(W)

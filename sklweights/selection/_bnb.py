@@ -158,7 +158,7 @@ def solve_cc_bnb(
 
     best = {"val": -np.inf, "set": None}
     if incumbent is None:
-        incumbent = greedy_cc(U, w, k, groups)
+        incumbent = greedy_cc(U, w, k, gc)
     if incumbent is not None:
         W0 = np.sort(np.asarray(incumbent, dtype=np.intp))
         best["val"] = float(w @ U[:, W0].max(axis=1)) if U.size else 0.0
@@ -265,41 +265,31 @@ def solve_cc_bnb(
     return best["set"], val, bound + shift, status, n_nodes
 
 
-def greedy_cc(U, w, k, groups=None):
+def greedy_cc(U, w, k, gc=None):
     """Greedy committee on merged utilities (ties: lower index first).
 
-    Never takes a step after which the group bounds cannot be met; None when
-    no feasible committee exists.
+    Never takes a step after which the group bounds cannot be met (the
+    feasibility check of the other solvers); None when no feasible committee
+    exists.
     """
+    from sklweights.selection._solvers import make_feasibility_check
+
     m = U.shape[1]
     UT = np.ascontiguousarray(U.T)
+    feasible = make_feasibility_check(gc, k)
     cur = np.zeros(U.shape[0])
-    chosen = []
-    avail = np.ones(m, dtype=bool)
-    cnt = None if groups is None else np.zeros(groups.G, dtype=np.int64)
-    zeros = np.zeros(m)
-    for step in range(k):
-        gains = np.maximum(UT - cur, 0.0) @ w if U.shape[0] else zeros.copy()
-        gains[~avail] = -np.inf
-        order = np.argsort(-gains, kind="stable")
+    mask = np.zeros(m, dtype=bool)
+    for _ in range(k):
+        gains = np.maximum(UT - cur, 0.0) @ w
+        gains[mask] = -np.inf
         picked = None
-        for c in order[: int(avail.sum())]:
-            if groups is None:
+        for c in np.argsort(-gains, kind="stable")[: m - int(mask.sum())]:
+            mask[c] = True
+            if feasible(mask):
                 picked = int(c)
                 break
-            cnt_c = cnt.copy()
-            if groups.gi[c] >= 0:
-                cnt_c[groups.gi[c]] += 1
-            rest = np.flatnonzero(avail)
-            rest = rest[rest != c]
-            if groups.completion(zeros[rest], rest, cnt_c, k - step - 1) > -np.inf:
-                picked = int(c)
-                cnt = cnt_c
-                break
+            mask[c] = False
         if picked is None:
             return None
-        chosen.append(picked)
-        avail[picked] = False
-        if U.shape[0]:
-            cur = np.maximum(cur, UT[picked])
-    return np.sort(np.asarray(chosen, dtype=np.intp))
+        cur = np.maximum(cur, UT[picked])
+    return np.flatnonzero(mask)

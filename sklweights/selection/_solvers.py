@@ -44,6 +44,12 @@ def merge_voters(P, weights):
     return uniq, w
 
 
+def is_cc_owa(lam):
+    """Chamberlin-Courant's OWA vector: ``(lam_1 > 0, 0, ..., 0)``."""
+    lam = np.asarray(lam)
+    return bool(lam[0] > 0 and np.all(lam[1:] == 0))
+
+
 def needs_concave(s, lam):
     """Reason string when the MILP cannot represent the rule, else None."""
     if is_separable(lam):
@@ -310,8 +316,7 @@ def choose_formulation(Pu, s, lam, k):
     """'linear', 'assignment' or 'nested' (fewest non-zeros for CC)."""
     if is_separable(lam):
         return "linear"
-    is_cc = lam[0] > 0 and np.all(lam[1:] == 0)
-    if not is_cc:
+    if not is_cc_owa(lam):
         return "nested"
     n, m = Pu.shape
     d = s[:-1] - s[1:]
@@ -452,8 +457,7 @@ def solve_milp(
             "instances) or solver='greedy' (approximate)."
         )
     Pu, wu = merge_voters(P, weights)
-    is_cc = lam[0] > 0 and np.all(lam[1:] == 0)
-    if is_cc and start is None and (gc is None or gc.disjoint):
+    if is_cc_owa(lam) and start is None and (gc is None or gc.disjoint):
         # Certificate without the MILP: a greedy feasible committee whose score
         # reaches the trivial bound (every voter gets its favourite) is optimal;
         # common for Chamberlin-Courant when every voter can be covered.
@@ -551,8 +555,7 @@ BNB_MAX_K = 200
 
 def is_cc_rule(s, lam):
     """Chamberlin-Courant shape: ``lam = (lam_1 > 0, 0, ...)``, ``s`` non-increasing."""
-    lam = np.asarray(lam)
-    return bool(lam[0] > 0 and np.all(lam[1:] == 0) and np.all(np.diff(s) <= 1e-12))
+    return is_cc_owa(lam) and bool(np.all(np.diff(s) <= 1e-12))
 
 
 def solve_cc(P, weights, s, lam, k, gc, *, time_limit=None, max_nodes=BNB_MAX_NODES):
