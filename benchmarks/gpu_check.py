@@ -178,7 +178,7 @@ def check_capsule(quick):
         def evaluate(est):
             proba = est.predict_proba(Xt)[:, 1]
             pred = est.classes_[(proba > 0.5).astype(int)]
-            return proba, accuracy_score(yt, pred), int(est.n_epochs_.max())
+            return proba, accuracy_score(yt, pred), est.n_epochs_
 
         res = _run_legs(
             lambda device, params=params: DomainWeightedCapsuleClassifier(

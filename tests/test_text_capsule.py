@@ -92,7 +92,12 @@ def test_fit_predict_shapes_and_probabilities(data, fitted):
     assert (fitted.predict_domain(Xte) == dte).mean() > 0.9
     assert fitted.score(Xte, yte) > 0.7
     assert fitted.device_ == "cpu" and len(fitted.modules_) == 2
-    assert set(fitted.history_) == {"(pooled pre-training)", "books", "electronics"}
+    names = {"(pooled pre-training)", "books", "electronics"}
+    assert set(fitted.member_histories_) == names
+    # history_ is the one shape of every torch estimator: per-epoch dicts
+    assert isinstance(fitted.history_, list)
+    assert {r["network"] for r in fitted.history_} == names
+    assert isinstance(fitted.n_epochs_, int) and isinstance(fitted.best_epoch_, int)
     # empty documents get a valid distribution
     np.testing.assert_allclose(fitted.predict_proba(["", "zzz qqq"]).sum(axis=1), 1)
 
@@ -156,9 +161,11 @@ def test_early_stopping_and_history(data):
         warnings.simplefilter("always")
         clf = DomainWeightedCapsuleClassifier(**params).fit(Xtr, ytr, domains=dtr)
     assert any(issubclass(w.category, ConvergenceWarning) for w in rec)
-    assert all("valid_loss" in h[0] for h in clf.history_.values())
-    assert clf.n_epochs_.tolist() == [2, 2]
-    assert clf.best_epoch_.shape == (2,)
+    assert all("valid_loss" in h[0] for h in clf.member_histories_.values())
+    assert all("valid_loss" in r for r in clf.history_)
+    assert clf.member_n_epochs_.tolist() == [2, 2] and clf.n_epochs_ == 2
+    assert clf.member_best_epoch_.shape == (2,)
+    assert clf.best_epoch_ == clf.member_best_epoch_.max()
 
 
 def test_single_domain_and_dataframe(data):

@@ -15,6 +15,7 @@ from sklweights.utils._sklearn_compat import (
 from sklweights.utils._torch import (
     TORCH_PARAMETER_CONSTRAINTS,
     TorchTrainingMixin,
+    fill_torch_docstring,
     predict_in_batches,
     torch_seed,
 )
@@ -69,6 +70,7 @@ def _combine_local(w, P, weighting):
     return torch.einsum("bk,btk->bt", P.reshape(P.shape[0], -1), w)
 
 
+@fill_torch_docstring
 class DeepQuantileAggregator(TorchTrainingMixin, _BaseQuantileAggregator):
     """Aggregate quantile models with feature-dependent weights (deep aggregation).
 
@@ -112,26 +114,21 @@ class DeepQuantileAggregator(TorchTrainingMixin, _BaseQuantileAggregator):
         L2 penalty of Adam.
     n_jobs : int, default=None
         Parallel base-model fits.
-    device : {"auto", "cpu", "cuda", "cuda:N"}, default="auto"
-        Where the network trains; "auto" takes a GPU when one is visible.
-    batch_size : int, default=128
-        Mini-batch size.
-    max_epochs : int, default=200
-        Maximum passes over the training rows.
-    learning_rate : float, default=1e-3
-        Adam step size.
-    early_stopping : bool, default=True
-        Stop when the pinball loss on ``validation_fraction`` of the
-        out-of-fold rows has not improved for ``n_iter_no_change`` epochs, and
-        keep the best epoch's weights.
-    validation_fraction : float in (0, 1), default=0.1
-    n_iter_no_change : int, default=20
-    tol : float, default=1e-4
-        Relative improvement that counts.
+    %(device)s
+    %(batch_size)s
+    %(max_epochs)s
+    %(learning_rate)s
+    %(early_stopping)s
+        The monitored loss is the pinball loss (plus the crossing penalty) of
+        the out-of-fold rows.
+    %(validation_fraction)s
+    %(n_iter_no_change)s
+    %(tol)s
     random_state : int, RandomState instance or None, default=None
-        Seeds folds, calibration split, default library and the network.
-    verbose : int, default=0
-        A tqdm progress bar over epochs when positive.
+        Seeds folds, calibration split, default library and the network
+        (through a local ``torch.Generator``; the caller's global torch
+        random state is left untouched).
+    %(verbose)s
 
     Attributes
     ----------
@@ -146,7 +143,8 @@ class DeepQuantileAggregator(TorchTrainingMixin, _BaseQuantileAggregator):
         Out-of-fold pinball loss of each base model, the equal-weight mean
         and the aggregate (on the rows the network was trained on).
     history_ : list of dict
-        Per-epoch training (and validation) loss.
+        Per epoch: ``epoch``, ``train_loss``, ``valid_loss`` (with early
+        stopping) and ``time`` (seconds).
     n_epochs_, best_epoch_ : int
     device_ : str
         The device used for training.
@@ -186,9 +184,6 @@ class DeepQuantileAggregator(TorchTrainingMixin, _BaseQuantileAggregator):
     _parameter_constraints = {
         **_BaseQuantileAggregator._parameter_constraints,
         **TORCH_PARAMETER_CONSTRAINTS,
-        # the shared table lists "object", which scikit-learn rejects as a
-        # constraint; a str, validated at fit time by resolve_device
-        "device": [str],
         "weighting": [StrOptions({"coarse", "medium", "fine"})],
         "crossing_penalty": [Interval(numbers.Real, 0, None, closed="left")],
         "hidden_layer_sizes": ["array-like"],
@@ -290,7 +285,7 @@ class DeepQuantileAggregator(TorchTrainingMixin, _BaseQuantileAggregator):
         weighting, penalty = self.weighting, float(self.crossing_penalty)
         levels32 = levels.astype(np.float32)
 
-        def loss_fn(module, xb, pb, yb, wb):
+        def weighted_losses(module, xb, pb, yb, wb):
             tau = torch.as_tensor(levels32, device=xb.device)
             w = _local_weights(module(xb), weighting, M, T)
             q = _combine_local(w, pb, weighting)
@@ -298,7 +293,11 @@ class DeepQuantileAggregator(TorchTrainingMixin, _BaseQuantileAggregator):
             per_row = torch.maximum(tau * u, (tau - 1.0) * u).mean(dim=1)
             if penalty > 0 and T > 1:
                 per_row = per_row + penalty * torch.relu(q[:, :-1] - q[:, 1:]).mean(1)
-            return (per_row * wb).sum() / wb.sum()
+            return (per_row * wb).sum(), wb.sum()
+
+        def loss_fn(module, *batch):
+            total, weight = weighted_losses(module, *batch)
+            return total / weight
 
         device = self._fit_device()
         with torch_seed(self._torch_seed_, device) as gen:
@@ -311,7 +310,12 @@ class DeepQuantileAggregator(TorchTrainingMixin, _BaseQuantileAggregator):
                 X.shape[1], hidden, n_out, float(self.dropout), head_bias=bias
             )
             module = self._train(
-                module, loss_fn, (Xs, Ps, ys, ws), generator=gen, device=device
+                module,
+                loss_fn,
+                (Xs, Ps, ys, ws),
+                generator=gen,
+                device=device,
+                val_loss_fn=weighted_losses,  # exact weighted mean over chunks
             )
         return {
             "module": module,

@@ -16,7 +16,7 @@ from sklweights.utils._sklearn_compat import (
     validate_data,
 )
 from sklweights.utils._solver import check_solver_result, iteration_result, solve_cvxpy
-from sklweights.utils._torch import resolve_device
+from sklweights.utils._torch import DeviceOptions, resolve_device
 
 from ._kernels import kernel_numpy, median_gamma
 
@@ -61,7 +61,10 @@ class BalancedPropensity(ClassifierMixin, BaseEstimator):
         Iterations of the torch solver.
     tol : float, default=1e-9
         Stopping tolerance of the torch solver (change of the dual objective).
-    device : {"auto", "cpu", "cuda", "cuda:N"}, default="cpu"
+    device : {"auto", "cpu", "cuda", "cuda:N"} or torch.device, default="cpu"
+        Where the torch solver runs (the shared device values of the torch
+        estimators, except ``"mps"``: the solver needs float64, which Apple's
+        MPS backend does not have).
     random_state : int, RandomState instance or None, default=None
         Draws the landmarks and the median-heuristic pairs.
 
@@ -124,7 +127,7 @@ class BalancedPropensity(ClassifierMixin, BaseEstimator):
         "solver": [StrOptions({"torch", "cvxpy"})],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
-        "device": [str],
+        "device": [DeviceOptions()],
         "random_state": ["random_state"],
     }
 
@@ -237,6 +240,11 @@ class BalancedPropensity(ClassifierMixin, BaseEstimator):
     def _solve_torch(self, a, target):
         torch = import_torch("BalancedPropensity(solver='torch')")
         device = resolve_device(self.device)
+        if device.type == "mps":
+            raise ValueError(
+                "BalancedPropensity's torch solver runs in float64, which the MPS "
+                "backend lacks; use device='cpu' or a CUDA device."
+            )
         A = torch.as_tensor(a, dtype=torch.float64, device=device)
         t = torch.as_tensor(target, dtype=torch.float64, device=device)
         C = float(self.balance_tol)

@@ -6,23 +6,20 @@ by inverse propensities (IPS, SNIPS), by a doubly robust estimator (DR, DR-JL)
 or by kernel-balanced propensity weights (KBIPS/KBDR and their worst-case and
 adaptive variants, Li et al., ICLR 2024).
 
-The training loop is our own (the shared ``TorchTrainingMixin._train`` fits one
-module with one loss): each mini-batch alternates a step of the weight model,
-then of the prediction model, then of the imputation model. It keeps the
-shared conventions: ``device`` resolved at fit time, every draw from
-``random_state`` through :func:`~sklweights.utils._torch.torch_seed` and a
-local generator, early stopping with a counter that resets on improvement, a
-per-epoch ``history_``, and fitted state held as numpy arrays.
+Training runs on the package's one torch loop
+(:class:`~sklweights.utils._torch.TorchTrainingMixin`): the three MFs
+(prediction, propensity weights, imputation) are one ``ModuleDict`` with one
+optimizer each, and ``_train_step`` takes, per mini-batch, a step of the
+weight model, then of the prediction model, then of the imputation model, as
+the method's row of ``METHOD_STEPS`` says.
 """
 
 import math
 import numbers
-import time
-import warnings
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from sklweights.utils._optional import import_torch
@@ -35,7 +32,10 @@ from sklweights.utils._sklearn_compat import (
 )
 from sklweights.utils._torch import (
     TORCH_PARAMETER_CONSTRAINTS,
+    Callback,
     TorchTrainingMixin,
+    fill_torch_docstring,
+    make_optimizer,
     torch_seed,
 )
 
@@ -54,10 +54,73 @@ METHODS = (
     "akbips",
     "akbdr",
 )
-_KB = {"kbips", "kbdr", "wkbips", "wkbdr", "akbips", "akbdr"}
-_DR_JOINT = {"dr_jl", "kbdr", "wkbdr", "akbdr"}
-_CANDIDATES = 256
+
+
+@dataclass(frozen=True)
+class _MethodSteps:
+    """What one method does in each mini-batch (a row of ``METHOD_STEPS``).
+
+    weights : "none" (unweighted), "inverse" (normalised inverse base
+        propensities) or "balanced" (a weight-model step on the kernel-balance
+        objective, then its weights).
+    loss : the prediction model's loss, a key of ``_PREDICTION_LOSSES``.
+    imputation : None, "fixed" (one imputed label for every pair, plain DR) or
+        "model" (the imputation MF, with its own step: DR-JL).
+    landmarks : how the balanced kernel functions are chosen, a key of
+        ``_LANDMARK_CHOICES`` (balanced weights only).
+    """
+
+    weights: str
+    loss: str
+    imputation: str | None = None
+    landmarks: str | None = None
+
+
+#: Every method as the steps it takes per mini-batch.
+METHOD_STEPS = {
+    "naive": _MethodSteps("none", "mean"),
+    "ips": _MethodSteps("inverse", "ips"),
+    "snips": _MethodSteps("inverse", "snips"),
+    "dr": _MethodSteps("inverse", "dr", imputation="fixed"),
+    "dr_jl": _MethodSteps("inverse", "dr", imputation="model"),
+    "kbips": _MethodSteps("balanced", "ips", landmarks="random"),
+    "kbdr": _MethodSteps("balanced", "dr", imputation="model", landmarks="random"),
+    "wkbips": _MethodSteps("balanced", "ips", landmarks="worst_case"),
+    "wkbdr": _MethodSteps("balanced", "dr", imputation="model", landmarks="worst_case"),
+    "akbips": _MethodSteps("balanced", "ips", landmarks="adaptive"),
+    "akbdr": _MethodSteps("balanced", "dr", imputation="model", landmarks="adaptive"),
+}
+assert tuple(METHOD_STEPS) == METHODS
+
+#: Smallest base propensity: inverse weights stay below 1000.
 _PROPENSITY_CLIP = 1e-3
+#: Plain DR's one imputed label (the IPS estimate of the positive rate) is
+#: kept in [c, 1 - c], so that its cross-entropy stays finite.
+_DR_LABEL_CLIP = 1e-3
+#: Standard deviation of the MF factors at initialisation (biases start at 0).
+_MF_INIT_SCALE = 0.1
+#: Rank of the truncated SVD whose user and item parts are the kernels' pair
+#: features (the reference code's embeddings are 4-dimensional too).
+_PAIR_FEATURE_RANK = 4
+#: Universes up to this many cells take a dense SVD (cheap); larger ones
+#: scipy's sparse ``svds`` on the observed cells only.
+_DENSE_SVD_MAX_CELLS = 250_000
+#: Candidate landmarks (the head of the batch's uniform pool) of the
+#: worst-case and adaptive choices; their solve is cubic in this number.
+_N_CANDIDATES = 256
+#: Ridge of those solves, relative to the mean diagonal of the kernel Gram
+#: matrix, and its absolute floor (a Gram matrix of identical pairs is zero).
+_LANDMARK_RIDGE = 1e-3
+_LANDMARK_RIDGE_FLOOR = 1e-8
+#: Balance monitor: fixed random landmarks (never balanced in training) and
+#: the size of the uniform sample of the universe their kernel means use.
+_N_MONITOR_LANDMARKS = 20
+_N_MONITOR_REFERENCE = 20_000
+#: Logistic base propensity: float64 values of one block of grid rows (about
+#: 32 MB), the most alternating Newton sweeps, and the step that stops them.
+_LOGISTIC_BLOCK_VALUES = 1 << 22
+_LOGISTIC_MAX_SWEEPS = 50
+_LOGISTIC_TOL = 1e-6
 
 
 # --------------------------------------------------------------------- inputs
@@ -123,7 +186,15 @@ def _check_binary(y, what="y"):
 
 # ------------------------------------------------------------ base propensity
 def _logistic_propensity(
-    users, items, n_users, n_items, *, alpha=1.0, n_iter=50, torch=None, device="cpu"
+    users,
+    items,
+    n_users,
+    n_items,
+    *,
+    alpha=1.0,
+    n_iter=_LOGISTIC_MAX_SWEEPS,
+    torch=None,
+    device="cpu",
 ):
     """Observation probabilities ``sigmoid(c + a_u + b_i)`` fitted on all pairs.
 
@@ -151,7 +222,7 @@ def _logistic_propensity(
     c = math.log(frac / (1 - frac)) if 0 < frac < 1 else 0.0
     a = torch.zeros(n_users, dtype=f64, device=device)
     b = torch.zeros(n_items, dtype=f64, device=device)
-    rows = max(1, (1 << 22) // max(n_items, 1))  # ~32 MB of float64 a block
+    rows = max(1, _LOGISTIC_BLOCK_VALUES // max(n_items, 1))
 
     def sums(axis):
         s1 = torch.zeros(n_users if axis == 1 else n_items, dtype=f64, device=device)
@@ -172,61 +243,13 @@ def _logistic_propensity(
         s1, s2 = sums(0)
         step = (n_i - s1 - alpha * b) / (s2 + alpha)
         b += step
-        if float(step.abs().max()) < 1e-6:
+        if float(step.abs().max()) < _LOGISTIC_TOL:
             break
     return c, a.cpu().numpy(), b.cpu().numpy()
 
 
 # -------------------------------------------------------------- torch modules
-class _Adam:
-    """Adam (Kingma & Ba) with L2 weight decay added to the gradient.
-
-    The same update as ``torch.optim.Adam(weight_decay=...)``; written here
-    because the first ``torch.optim`` optimiser of a process imports
-    ``torch._dynamo`` (seconds of start-up on a loaded 2-core machine).
-    """
-
-    def __init__(self, torch, params, *, lr, weight_decay, betas=(0.9, 0.999)):
-        self.torch = torch
-        self.params = list(params)
-        self.lr, self.wd, self.betas, self.eps = lr, weight_decay, betas, 1e-8
-        self.m = [torch.zeros_like(p) for p in self.params]
-        self.v = [torch.zeros_like(p) for p in self.params]
-        self.t = 0
-
-    def zero_grad(self, set_to_none=True):
-        for p in self.params:
-            p.grad = None
-
-    def step(self):
-        self.t += 1
-        b1, b2 = self.betas
-        c1 = 1 - b1**self.t
-        c2 = 1 - b2**self.t
-        with self.torch.no_grad():
-            for p, m, v in zip(self.params, self.m, self.v):
-                if p.grad is None:
-                    continue
-                g = p.grad
-                if self.wd:
-                    g = g.add(p, alpha=self.wd)
-                m.mul_(b1).add_(g, alpha=1 - b1)
-                v.mul_(b2).addcmul_(g, g, value=1 - b2)
-                denom = (v / c2).sqrt_().add_(self.eps)
-                p.addcdiv_(m, denom, value=-self.lr / c1)
-
-
-def _make_adam(torch, params, *, lr, weight_decay, device):
-    """torch's fused Adam on CUDA (one kernel a step), else ``_Adam``.
-
-    Both apply the same update (L2 ``weight_decay`` added to the gradient).
-    """
-    if device.type == "cuda":
-        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=True)
-    return _Adam(torch, params, lr=lr, weight_decay=weight_decay)
-
-
-def _mf_module(torch, n_users, n_items, k, *, bias_init=0.0, scale=0.1):
+def _mf_module(torch, n_users, n_items, k, *, bias_init=0.0, scale=_MF_INIT_SCALE):
     nn = torch.nn
     mod = nn.Module()
     mod.user = nn.Parameter(scale * torch.randn(n_users, k))
@@ -246,6 +269,242 @@ def _mf_logit(mod, u, i):
     )
 
 
+# ------------------------------------------------------- one mini-batch
+@dataclass
+class _Batch:
+    """The observed pairs of one mini-batch and its pool of universe pairs."""
+
+    u: object
+    i: object
+    y: object
+    inv_propensity: object
+    normalised_weight: object
+    pool_u: object
+    pool_i: object
+
+
+class _MFTraining(Callback):
+    """The state of one DebiasedMF fit: device tensors, draws, balance monitor.
+
+    As a callback of the shared loop it hands itself to the train step
+    (``run.state["mf"]``), draws each epoch's universe pools and landmark
+    draws from the run's generator, and adds the balance violation at the
+    monitoring landmarks to each epoch's record.
+    """
+
+    def __init__(self, est, torch, device, feats_u, feats_i, train, dr_label, gen):
+        self.torch, self.device = torch, device
+        self.steps = METHOD_STEPS[est.method]
+        self.n_users, self.n_items = est.n_users_, est.n_items_
+        self.ratio = est.unobserved_ratio
+        self.n_landmarks = est.n_landmarks
+        self.kernel_name, self.gamma = est.kernel, est.kernel_gamma_
+        self.balance_weight, self.balance_tol = est.balance_weight, est.balance_tol
+        self.per_landmark = est.balance_constraint == "per_landmark"
+        self.dr_label = dr_label
+        self.bce = torch.nn.functional.binary_cross_entropy_with_logits
+        f32 = torch.float32
+        self.t_fu = torch.as_tensor(feats_u, dtype=f32, device=device)
+        self.t_fi = torch.as_tensor(feats_i, dtype=f32, device=device)
+        self.last_landmarks = None
+        # the balance monitor: fixed random landmarks and a fixed sample of
+        # the universe, drawn once before training
+        n_ref = min(self.n_users * self.n_items, _N_MONITOR_REFERENCE)
+        draw = lambda n, size: torch.randint(0, n, (size,), generator=gen)  # noqa: E731
+        mon_u = draw(self.n_users, _N_MONITOR_LANDMARKS)
+        mon_i = draw(self.n_items, _N_MONITOR_LANDMARKS)
+        ref_u, ref_i = draw(self.n_users, n_ref), draw(self.n_items, n_ref)
+        self.monitor_landmarks = np.column_stack([mon_u.numpy(), mon_i.numpy()])
+        x_mon = self.features(mon_u.to(device), mon_i.to(device))
+        x_ref = self.features(ref_u.to(device), ref_i.to(device))
+        self.k_ref_mean = self.kernel(x_ref, x_mon).mean(0)
+        self.train = [torch.as_tensor(a, device=device) for a in train]
+        self.k_obs_mon = self.kernel(self.features(*self.train[:2]), x_mon)
+
+    # ---------------------------------------------------------- helpers
+    def features(self, u, i):
+        return self.torch.cat([self.t_fu[u], self.t_fi[i]], dim=1)
+
+    def kernel(self, a, b):
+        return kernel_torch(self.torch, a, b, kernel=self.kernel_name, gamma=self.gamma)
+
+    def weights(self, module, u, i, inv_propensity, normalised_weight):
+        """The current weights of observed pairs (no gradient)."""
+        kind = self.steps.weights
+        if kind == "balanced":
+            wmod = module["propensity"]
+            return self.torch.sigmoid(_mf_logit(wmod, u, i)) * inv_propensity
+        if kind == "none":
+            return self.torch.ones(len(u), device=u.device)
+        return normalised_weight
+
+    def monitor(self, module):
+        """Imbalance of each monitoring landmark's kernel function."""
+        with self.torch.no_grad():
+            u, i, _, invp, norm = self.train
+            w = self.weights(module, u, i, invp, norm)
+            return (w[:, None] * self.k_obs_mon).mean(0) - self.k_ref_mean
+
+    # -------------------------------------------------------- callbacks
+    def on_train_begin(self, run):
+        run.state["mf"] = self
+
+    def on_epoch_begin(self, run):
+        torch, gen, n = self.torch, run.generator, run.n_train
+        batch = n if run.estimator.batch_size is None else run.estimator.batch_size
+        n_batches = -(-n // batch)
+        self.pool_u = torch.randint(0, self.n_users, (n * self.ratio,), generator=gen)
+        self.pool_i = torch.randint(0, self.n_items, (n * self.ratio,), generator=gen)
+        self.landmark_draws = torch.rand(n_batches, self.n_landmarks, generator=gen)
+        self.pool_u, self.pool_i = (
+            self.pool_u.to(self.device),
+            self.pool_i.to(self.device),
+        )
+        self.landmark_draws = self.landmark_draws.to(self.device)
+
+    def on_epoch_end(self, run, record):
+        record["balance_violation"] = float(self.monitor(run.module).abs().max())
+
+    def batch(self, run, u, i, y, invp, norm):
+        start, stop = (
+            run.batch_start * self.ratio,
+            (run.batch_start + len(u)) * self.ratio,
+        )
+        return _Batch(
+            u, i, y, invp, norm, self.pool_u[start:stop], self.pool_i[start:stop]
+        )
+
+
+# ------------------------------------------- the steps of METHOD_STEPS
+def _step(optimizer, loss):
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+
+
+def _random_landmarks(mf, run, b, x_obs, x_pool, w):
+    """Uniform landmarks from the batch's pool (KBIPS, KBDR)."""
+    J = min(mf.n_landmarks, x_pool.shape[0])
+    draws = mf.landmark_draws[run.batch_index, :J]
+    return (draws * x_pool.shape[0]).long().clamp_(max=x_pool.shape[0] - 1)
+
+
+def _ridge_solve(mf, gram, rhs):
+    n_c = gram.shape[0]
+    eye = mf.torch.eye(n_c, device=gram.device, dtype=gram.dtype)
+    lam = _LANDMARK_RIDGE * mf.torch.trace(gram) / n_c + _LANDMARK_RIDGE_FLOOR
+    return mf.torch.linalg.solve(gram + lam * eye, rhs)
+
+
+def _worst_case_landmarks(mf, run, b, x_obs, x_pool, w):
+    """The landmarks that carry the worst-case imbalanced kernel function.
+
+    Maximises ``(eps' g)^2 / (eps' M eps + lam |eps|^2)`` over kernel
+    functions ``sum_c eps_c K(., x_c)`` on the candidates: ``eps`` solves
+    ``(M + lam I) eps = g``; the J largest ``|eps_c|`` are balanced.
+    """
+    x_c = x_pool[:_N_CANDIDATES]  # the pool is a uniform draw: its head is too
+    k_oc = mf.kernel(x_obs, x_c)
+    g = (w[:, None] * k_oc).mean(0) - mf.kernel(x_pool, x_c).mean(0)
+    eps = _ridge_solve(mf, k_oc.T @ k_oc / x_obs.shape[0], g)
+    return mf.torch.topk(eps.abs(), min(mf.n_landmarks, x_c.shape[0])).indices
+
+
+def _adaptive_landmarks(mf, run, b, x_obs, x_pool, w):
+    """The landmarks whose kernel functions best explain the current loss.
+
+    Weighted least squares ``eps = argmin sum_obs w (e - sum_c eps_c
+    K(x, x_c))^2`` (ridge as above); the J largest ``|eps_c|`` are balanced.
+    """
+    x_c = x_pool[:_N_CANDIDATES]
+    k_oc = mf.kernel(x_obs, x_c)
+    e = mf.bce(_mf_logit(run.module["prediction"], b.u, b.i), b.y, reduction="none")
+    ww = (w / w.mean())[:, None]
+    gram = (k_oc * ww).T @ k_oc / x_obs.shape[0]
+    rhs = (k_oc * ww).T @ (e - e.mean()) / x_obs.shape[0]
+    eps = _ridge_solve(mf, gram, rhs)
+    return mf.torch.topk(eps.abs(), min(mf.n_landmarks, x_c.shape[0])).indices
+
+
+_LANDMARK_CHOICES = {
+    "random": _random_landmarks,
+    "worst_case": _worst_case_landmarks,
+    "adaptive": _adaptive_landmarks,
+}
+
+
+def _balanced_weights(mf, run, b):
+    """One step of the weight MF on ``mean(w log w) + gamma * imbalance``."""
+    torch = mf.torch
+    wmod = run.module["propensity"]
+    x_obs, x_pool = mf.features(b.u, b.i), mf.features(b.pool_u, b.pool_i)
+    w = torch.sigmoid(_mf_logit(wmod, b.u, b.i)) * b.inv_propensity
+    with torch.no_grad():
+        lm = _LANDMARK_CHOICES[mf.steps.landmarks](
+            mf, run, b, x_obs, x_pool, w.detach()
+        )
+    x_lm = x_pool[lm]
+    imbalance = (w[:, None] * mf.kernel(x_obs, x_lm)).mean(0) - mf.kernel(
+        x_pool, x_lm
+    ).mean(0)
+    if mf.per_landmark:
+        penalty = torch.relu(imbalance.abs() - mf.balance_tol).sum()
+    else:  # the reference code's summed hinge
+        s = imbalance.sum()
+        penalty = torch.relu(s - mf.balance_tol) + torch.relu(-s - mf.balance_tol)
+    _step(
+        run.optimizers["propensity"],
+        (w * torch.log(w)).mean() + mf.balance_weight * penalty,
+    )
+    mf.last_landmarks = (b.pool_u[lm], b.pool_i[lm])
+    with torch.no_grad():
+        return torch.sigmoid(_mf_logit(wmod, b.u, b.i)) * b.inv_propensity
+
+
+_WEIGHT_STEPS = {
+    "none": lambda mf, run, b: None,
+    "inverse": lambda mf, run, b: b.normalised_weight,
+    "balanced": _balanced_weights,
+}
+
+
+def _doubly_robust_loss(mf, run, b, logit, e, w):
+    """``mean_pool e_hat + mean_obs w (e - e_hat)`` with imputed labels."""
+    torch = mf.torch
+    logit_pool = _mf_logit(run.module["prediction"], b.pool_u, b.pool_i)
+    if mf.steps.imputation == "fixed":
+        label_obs = torch.full_like(b.y, mf.dr_label)
+        label_pool = torch.full_like(logit_pool, mf.dr_label)
+    else:
+        imp = run.module["imputation"]
+        with torch.no_grad():
+            label_obs = torch.sigmoid(_mf_logit(imp, b.u, b.i))
+            label_pool = torch.sigmoid(_mf_logit(imp, b.pool_u, b.pool_i))
+    e_hat_obs = mf.bce(logit, label_obs, reduction="none")
+    e_hat_pool = mf.bce(logit_pool, label_pool, reduction="none")
+    return e_hat_pool.mean() + (w * (e - e_hat_obs)).mean()
+
+
+_PREDICTION_LOSSES = {
+    "mean": lambda mf, run, b, logit, e, w: e.mean(),
+    "ips": lambda mf, run, b, logit, e, w: (w * e).mean(),
+    "snips": lambda mf, run, b, logit, e, w: (w * e).sum() / w.sum(),
+    "dr": _doubly_robust_loss,
+}
+
+
+def _imputation_step(mf, run, b, w):
+    """One step of the imputation MF: ``mean_obs w (e - e_hat)^2`` (DR-JL)."""
+    torch = mf.torch
+    pred, imp = run.module["prediction"], run.module["imputation"]
+    with torch.no_grad():
+        logit = _mf_logit(pred, b.u, b.i)
+        e = mf.bce(logit, b.y, reduction="none")
+    e_hat = mf.bce(logit, torch.sigmoid(_mf_logit(imp, b.u, b.i)), reduction="none")
+    _step(run.optimizers["imputation"], (w * (e - e_hat) ** 2).mean())
+
+
+@fill_torch_docstring
 class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
     """Matrix factorisation trained on missing-not-at-random feedback.
 
@@ -279,7 +538,8 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
         largest coefficients are balanced.
 
     Each mini-batch takes a step of the weight model, then of the prediction
-    model, then of the imputation model (DR-JL family), with Adam, and draws
+    model, then of the imputation model (DR-JL family), each with its own
+    Adam optimizer, and draws
     ``unobserved_ratio`` random pairs of the universe per observed pair.
 
     Parameters
@@ -321,7 +581,7 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
         Number G of pairs drawn from the universe per observed pair (for the
         balance targets and the DR terms).
     learning_rate : float, default=0.05
-        Adam step of the prediction MF.
+        Adam step size of the prediction MF.
     weight_decay : float, default=1e-4
         Adam weight decay of the prediction MF.
     propensity_learning_rate : float, default=0.01
@@ -330,25 +590,22 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
     imputation_learning_rate : float, default=0.05
     imputation_weight_decay : float, default=1e-4
         Same for the imputation MF of the DR-JL family.
-    batch_size : int, default=512
-        Observed pairs per mini-batch.
-    max_epochs : int, default=30
-    early_stopping : bool, default=False
-        When True, ``validation_fraction`` of the observed pairs is held out
-        and training stops when their inverse-propensity weighted
-        cross-entropy (self-normalised, base propensity; plain for
-        ``naive``) has not improved by ``tol`` for ``n_iter_no_change``
-        epochs; the best epoch's weights are restored. When False, the same
-        rule applies to the training objective.
-    validation_fraction : float, default=0.1
-    n_iter_no_change : int, default=5
-    tol : float, default=1e-4
-        Relative improvement that resets the no-improvement counter.
-    device : {"auto", "cpu", "cuda", "cuda:N"}, default="auto"
+    %(batch_size)s
+    %(max_epochs)s
+    %(early_stopping)s
+        Here the validation loss is the inverse-propensity weighted
+        cross-entropy of the held-out observed pairs (self-normalised, base
+        propensity; plain for ``naive``); the training loss the method's
+        objective.
+    %(validation_fraction)s
+    %(n_iter_no_change)s
+    %(tol)s
+    %(device)s
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation (identical across methods for one seed),
-        the batches and the landmark draws.
-    verbose : int, default=0
+        the batches, the universe pools and the landmark draws, through a
+        local ``torch.Generator``.
+    %(verbose)s
 
     Attributes
     ----------
@@ -368,15 +625,17 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
     landmarks_ : ndarray of shape (n_landmarks, 2)
         (user, item) pairs balanced in the last mini-batch (kernel methods;
         empty otherwise).
+    monitor_landmarks_ : ndarray of shape (n_monitor_landmarks, 2)
+        The fixed random (user, item) pairs of the balance monitor.
     balance_violation_ : ndarray of shape (n_monitor_landmarks,)
         ``|mean_obs(w K_j) - mean_D(K_j)|`` at fixed random monitoring
         landmarks (held out from training) with the final weights.
     kernel_gamma_ : float
         Bandwidth used.
     history_ : list of dict
-        Per epoch: ``train_loss``, ``balance_violation`` (max over the
-        monitoring landmarks), ``time`` (seconds), ``valid_loss`` with early
-        stopping.
+        Per epoch: ``epoch``, ``train_loss``, ``valid_loss`` (with early
+        stopping), ``balance_violation`` (max over the monitoring landmarks)
+        and ``time`` (seconds).
     n_epochs_, best_epoch_ : int
     device_ : str
     n_features_in_ : int
@@ -433,9 +692,6 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
 
     _parameter_constraints = {
         **TORCH_PARAMETER_CONSTRAINTS,
-        # the shared table lists the string "object", which sklearn rejects as
-        # a constraint; device strings are resolved at fit time
-        "device": [str],
         "method": [StrOptions(set(METHODS))],
         "n_factors": [Interval(numbers.Integral, 1, None, closed="left")],
         "base_propensity": [
@@ -637,12 +893,12 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
             p = p_r_obs * frac / p_r_mar
         return np.clip(p, _PROPENSITY_CLIP, 1.0)
 
-    def _pair_features(self, users, items, y, n_users, n_items, k=4):
+    def _pair_features(self, users, items, y, n_users, n_items, k=_PAIR_FEATURE_RANK):
         """User and item embeddings for the kernels: truncated SVD, standardised."""
         k = max(1, min(k, n_users - 1, n_items - 1))
         mat = np.zeros((n_users, n_items))
         mat[users, items] = 2.0 * y - 1.0
-        if n_users * n_items <= 250_000:  # dense SVD is cheap; sparse beyond
+        if n_users * n_items <= _DENSE_SVD_MAX_CELLS:
             u, s, vt = np.linalg.svd(mat, full_matrices=False)
         else:
             from scipy.sparse import csr_matrix
@@ -661,317 +917,125 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
         scale = np.concatenate([fu[users], fi[items]]).std() or 1.0
         return fu / scale, fi / scale
 
-    # ------------------------------------------------------------ the loop
+    # ------------------------------------------------------------ training
     def _fit_torch(self, torch, gen, device, users, items, y, p_base, fu, fi):
-        method = self.method
-        kb = method in _KB
+        """Set up the three MFs and train them on the shared loop."""
         n_users, n_items = self.n_users_, self.n_items_
-        n_obs, n_all = len(y), n_users * n_items
-        frac = n_obs / n_all
-        f32 = torch.float32
-
+        n_obs = len(y)
+        frac = n_obs / (n_users * n_items)
         # one initialisation for every method: the three modules are always
         # built, in the same order, under the same seed
-        pred = _mf_module(torch, n_users, n_items, self.n_factors).to(device)
-        wmod = _mf_module(
-            torch,
-            n_users,
-            n_items,
-            self.n_factors,
-            bias_init=math.log(frac / (1 - frac)),
-        ).to(device)
-        imp = _mf_module(torch, n_users, n_items, self.n_factors).to(device)
-        opt_pred = _make_adam(
-            torch,
-            pred.parameters(),
-            lr=self.learning_rate,
-            weight_decay=self.weight_decay,
-            device=device,
-        )
-        opt_w = _make_adam(
-            torch,
-            wmod.parameters(),
-            lr=self.propensity_learning_rate,
-            weight_decay=self.propensity_weight_decay,
-            device=device,
-        )
-        opt_imp = _make_adam(
-            torch,
-            imp.parameters(),
-            lr=self.imputation_learning_rate,
-            weight_decay=self.imputation_weight_decay,
-            device=device,
-        )
-
-        # data on the device
-        all_idx = np.arange(n_obs)
-        tr_idx, va_idx = self._train_val_indices(n_obs, gen)
-        t_u = torch.as_tensor(users, device=device)
-        t_i = torch.as_tensor(items, device=device)
-        t_y = torch.as_tensor(y, dtype=f32, device=device)
-        t_invp = torch.as_tensor(1.0 / p_base, dtype=f32, device=device)
-        b_norm = t_invp * frac  # normalised inverse propensity, mean ~ 1
-        t_fu = torch.as_tensor(fu, dtype=f32, device=device)
-        t_fi = torch.as_tensor(fi, dtype=f32, device=device)
-        gamma = self.kernel_gamma_
-        bce = torch.nn.functional.binary_cross_entropy_with_logits
-
-        def feats(u, i):
-            return torch.cat([t_fu[u], t_fi[i]], dim=1)
-
-        def kern(a, b):
-            return kernel_torch(torch, a, b, kernel=self.kernel, gamma=gamma)
-
-        # fixed imputed label of plain DR: IPS estimate of the positive rate
-        y_tr = y[tr_idx]
-        b_tr = (1.0 / p_base)[tr_idx]
-        dr_label = float(np.clip((b_tr * y_tr).sum() / b_tr.sum(), 1e-3, 1 - 1e-3))
-
-        # balance monitor: fixed random landmarks and a fixed sample of D
-        n_mon, n_ref = 20, min(n_all, 20000)
-        mon_u = torch.randint(0, n_users, (n_mon,), generator=gen)
-        mon_i = torch.randint(0, n_items, (n_mon,), generator=gen)
-        ref_u = torch.randint(0, n_users, (n_ref,), generator=gen)
-        ref_i = torch.randint(0, n_items, (n_ref,), generator=gen)
-        self.monitor_landmarks_ = np.column_stack([mon_u.numpy(), mon_i.numpy()])
-        x_mon = feats(mon_u.to(device), mon_i.to(device))
-        k_ref_mean = kern(feats(ref_u.to(device), ref_i.to(device)), x_mon).mean(0)
-        tr_t = torch.as_tensor(tr_idx, device=device)
-        k_obs_mon = kern(feats(t_u[tr_t], t_i[tr_t]), x_mon)
-
-        def current_weights(idx):
-            if kb:
-                return torch.sigmoid(_mf_logit(wmod, t_u[idx], t_i[idx])) * t_invp[idx]
-            if method == "naive":
-                return torch.ones(len(idx), device=device)
-            return b_norm[idx]
-
-        def monitor():
-            with torch.no_grad():
-                w = current_weights(tr_t)
-                return (w[:, None] * k_obs_mon).mean(0) - k_ref_mean
-
-        n_tr = len(tr_idx)
-        bsz = min(self.batch_size, n_tr)
-        n_batches = max(1, n_tr // bsz)  # last partial batch dropped
-        G = self.unobserved_ratio
-        J = self.n_landmarks
-        self.history_ = []
-        best, best_state, best_epoch, no_improve = math.inf, None, 0, 0
-        converged = False
-        last_landmarks = np.empty((0, 2), dtype=np.int64)
-        from tqdm.auto import tqdm
-
-        bar = tqdm(
-            range(self.max_epochs),
-            disable=not self.verbose,
-            desc="DebiasedMF",
-            unit="epoch",
-            leave=False,
-        )
-        for epoch in bar:
-            t_start = time.perf_counter()
-            perm = torch.as_tensor(tr_idx)[torch.randperm(n_tr, generator=gen)]
-            pool_u = torch.randint(0, n_users, (n_batches, bsz * G), generator=gen)
-            pool_i = torch.randint(0, n_items, (n_batches, bsz * G), generator=gen)
-            lm_rand = torch.randint(0, bsz * G, (n_batches, J), generator=gen)
-            perm, pool_u, pool_i = perm.to(device), pool_u.to(device), pool_i.to(device)
-            total = torch.zeros((), device=device)
-            for bi in range(n_batches):
-                idx = perm[bi * bsz : (bi + 1) * bsz]
-                u, i, yb = t_u[idx], t_i[idx], t_y[idx]
-                pu, pi = pool_u[bi], pool_i[bi]
-
-                # ---- weight model step (kernel balancing)
-                if kb:
-                    xo, xp = feats(u, i), feats(pu, pi)
-                    w_cur = torch.sigmoid(_mf_logit(wmod, u, i)) * t_invp[idx]
-                    lm = self._landmarks(
-                        torch,
-                        method,
-                        lm_rand[bi],
-                        xo,
-                        xp,
-                        w_cur.detach(),
-                        pred,
-                        u,
-                        i,
-                        yb,
-                        kern,
-                        bce,
-                    )
-                    x_lm = xp[lm]
-                    k_o = kern(xo, x_lm)
-                    k_p = kern(xp, x_lm)
-                    h_all = k_p.mean(0)
-                    h_obs = (w_cur[:, None] * k_o).mean(0)
-                    d = h_obs - h_all
-                    if self.balance_constraint == "per_landmark":
-                        pen = torch.relu(d.abs() - self.balance_tol).sum()
-                    else:
-                        s = d.sum()
-                        pen = torch.relu(s - self.balance_tol) + torch.relu(
-                            -s - self.balance_tol
-                        )
-                    loss_w = (
-                        w_cur * torch.log(w_cur)
-                    ).mean() + self.balance_weight * pen
-                    opt_w.zero_grad(set_to_none=True)
-                    loss_w.backward()
-                    opt_w.step()
-                    with torch.no_grad():
-                        w = torch.sigmoid(_mf_logit(wmod, u, i)) * t_invp[idx]
-                    if bi == n_batches - 1:
-                        last_landmarks = np.column_stack(
-                            [pu[lm].cpu().numpy(), pi[lm].cpu().numpy()]
-                        )
-                elif method == "naive":
-                    w = None
-                else:
-                    w = b_norm[idx]
-
-                # ---- prediction model step
-                logit = _mf_logit(pred, u, i)
-                e = bce(logit, yb, reduction="none")
-                if method == "naive":
-                    loss = e.mean()
-                elif method == "snips":
-                    loss = (w * e).sum() / w.sum()
-                elif method in ("ips", "kbips", "wkbips", "akbips"):
-                    loss = (w * e).mean()
-                else:  # DR family
-                    logit_p = _mf_logit(pred, pu, pi)
-                    if method == "dr":
-                        lab_o = torch.full_like(yb, dr_label)
-                        lab_p = torch.full_like(logit_p, dr_label)
-                    else:
-                        with torch.no_grad():
-                            lab_o = torch.sigmoid(_mf_logit(imp, u, i))
-                            lab_p = torch.sigmoid(_mf_logit(imp, pu, pi))
-                    e_hat_o = bce(logit, lab_o, reduction="none")
-                    e_hat_p = bce(logit_p, lab_p, reduction="none")
-                    loss = e_hat_p.mean() + (w * (e - e_hat_o)).mean()
-                opt_pred.zero_grad(set_to_none=True)
-                loss.backward()
-                opt_pred.step()
-                # summed on the device, read once an epoch (no per-step sync)
-                total += loss.detach()
-
-                # ---- imputation model step (DR-JL family)
-                if method in _DR_JOINT:
-                    with torch.no_grad():
-                        logit_d = _mf_logit(pred, u, i)
-                        e_d = bce(logit_d, yb, reduction="none")
-                    e_hat = bce(
-                        logit_d, torch.sigmoid(_mf_logit(imp, u, i)), reduction="none"
-                    )
-                    loss_imp = (w * (e_d - e_hat) ** 2).mean()
-                    opt_imp.zero_grad(set_to_none=True)
-                    loss_imp.backward()
-                    opt_imp.step()
-
-            train_loss = float(total) / n_batches
-            if not math.isfinite(train_loss):
-                raise FloatingPointError(
-                    f"DebiasedMF: the training loss became {train_loss} at "
-                    f"epoch {epoch + 1}; lower learning_rate."
-                )
-            viol = monitor()
-            record = {
-                "epoch": epoch + 1,
-                "train_loss": train_loss,
-                "balance_violation": float(viol.abs().max()),
-                "time": time.perf_counter() - t_start,
+        module = torch.nn.ModuleDict(
+            {
+                "prediction": _mf_module(torch, n_users, n_items, self.n_factors),
+                "propensity": _mf_module(
+                    torch,
+                    n_users,
+                    n_items,
+                    self.n_factors,
+                    bias_init=math.log(frac / (1 - frac)),
+                ),
+                "imputation": _mf_module(torch, n_users, n_items, self.n_factors),
             }
-            score = record["train_loss"]
-            if va_idx is not None:
-                score = self._valid_loss(
-                    torch, pred, va_idx, t_u, t_i, t_y, t_invp, bce
-                )
-                record["valid_loss"] = score
-            self.history_.append(record)
-            bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k != "epoch"})
-            if epoch == 0 or score < best - self.tol * max(abs(best), 1e-12):
-                best, best_epoch, no_improve = score, epoch + 1, 0
-                if self.early_stopping:
-                    best_state = [
-                        {k: v.detach().clone() for k, v in m.state_dict().items()}
-                        for m in (pred, wmod, imp)
-                    ]
-            else:
-                no_improve += 1
-            if no_improve >= self.n_iter_no_change:
-                converged = True
-                break
-        bar.close()
-        if self.early_stopping and best_state is not None:
-            for m, st in zip((pred, wmod, imp), best_state):
-                m.load_state_dict(st)
-        if not converged and self.early_stopping:
-            warnings.warn(
-                f"DebiasedMF: the {'validation' if self.early_stopping else 'training'}"
-                f" loss was still improving after max_epochs={self.max_epochs}.",
-                ConvergenceWarning,
-                stacklevel=3,
+        )
+        inv_p = (1.0 / p_base).astype(np.float32)
+        rows = (
+            users,
+            items,
+            y.astype(np.float32),
+            inv_p,
+            (inv_p * frac).astype(np.float32),  # normalised: mean about 1
+        )
+        tr_idx, va_idx = self._train_val_indices(n_obs, gen)
+        train = tuple(a[tr_idx] for a in rows)
+        # plain DR's fixed imputed label: the IPS estimate of the positive rate
+        b_tr = inv_p[tr_idx].astype(float)
+        dr_label = float(
+            np.clip(
+                (b_tr * y[tr_idx]).sum() / b_tr.sum(),
+                _DR_LABEL_CLIP,
+                1 - _DR_LABEL_CLIP,
             )
-        self.n_epochs_ = len(self.history_)
-        self.best_epoch_ = best_epoch
-        self.landmarks_ = last_landmarks
+        )
+        mf = _MFTraining(self, torch, device, fu, fi, train, dr_label, gen)
+        self.monitor_landmarks_ = mf.monitor_landmarks
+        module = self._train(
+            module,
+            None,  # the step is _train_step's
+            train,
+            generator=gen,
+            device=device,
+            val_arrays=None if va_idx is None else tuple(a[va_idx] for a in rows),
+            val_loss_fn=self._validation_losses,
+            callbacks=[mf],
+        )
+        # final state, with the weights training ended on (the best epoch's
+        # under early stopping)
+        module.to(device)
+        self.balance_violation_ = mf.monitor(module).abs().cpu().numpy().astype(float)
         with torch.no_grad():
-            self.balance_violation_ = monitor().abs().cpu().numpy().astype(float)
+            all_rows = [torch.as_tensor(a, device=device) for a in rows]
             self.propensity_weights_ = (
-                current_weights(torch.as_tensor(all_idx, device=device))
-                .cpu()
-                .numpy()
-                .astype(float)
+                mf.weights(module, *all_rows[:2], *all_rows[3:]).cpu().numpy()
+            ).astype(float)
+        module.to("cpu")
+        if mf.last_landmarks is None:
+            self.landmarks_ = np.empty((0, 2), dtype=np.int64)
+        else:
+            self.landmarks_ = np.column_stack(
+                [t.cpu().numpy() for t in mf.last_landmarks]
             )
-        self.user_factors_ = pred.user.detach().cpu().numpy().astype(float)
-        self.item_factors_ = pred.item.detach().cpu().numpy().astype(float)
-        self.user_bias_ = pred.user_bias.detach().cpu().numpy().astype(float)
-        self.item_bias_ = pred.item_bias.detach().cpu().numpy().astype(float)
-        self.bias_ = float(pred.bias.detach().cpu())
-        seen = np.zeros((n_users, n_items), dtype=bool) if n_all <= 5e7 else None
-        if seen is not None:
-            seen[users, items] = True
-        self._seen = seen
+        pred = module["prediction"]
+        self.user_factors_ = pred.user.detach().numpy().astype(float)
+        self.item_factors_ = pred.item.detach().numpy().astype(float)
+        self.user_bias_ = pred.user_bias.detach().numpy().astype(float)
+        self.item_bias_ = pred.item_bias.detach().numpy().astype(float)
+        self.bias_ = float(pred.bias.detach())
+        # seen pairs as sorted keys user * n_items + item, for recommend()
+        self._seen_keys = np.unique(users.astype(np.int64) * n_items + items)
 
-    def _landmarks(self, torch, method, rand, xo, xp, w, pred, u, i, yb, kern, bce):
-        """Indices into the pool of the J landmarks to balance in this batch."""
-        J = min(self.n_landmarks, xp.shape[0])
-        if method in ("kbips", "kbdr"):
-            return rand[:J]
-        with torch.no_grad():
-            n_c = min(_CANDIDATES, xp.shape[0])
-            xc = xp[:n_c]  # the pool is a uniform draw: its head is too
-            k_oc = kern(xo, xc)
-            eye = torch.eye(n_c, device=xo.device, dtype=xo.dtype)
-            if method in ("akbips", "akbdr"):
-                # weighted least squares projection of the current loss onto
-                # the kernel sections K(., x_c) (ridge 1e-3 relative):
-                # eps = argmin sum_obs w (e - sum_c eps_c K(x, x_c))^2
-                e = bce(_mf_logit(pred, u, i), yb, reduction="none")
-                ww = w / w.mean()
-                m = (k_oc * ww[:, None]).T @ k_oc / xo.shape[0]
-                rhs = (k_oc * ww[:, None]).T @ (e - e.mean()) / xo.shape[0]
-                lam = 1e-3 * torch.trace(m) / n_c + 1e-8
-                coef = torch.linalg.solve(m + lam * eye, rhs)
-                return torch.topk(coef.abs(), min(J, n_c)).indices
-            # worst case: maximise (eps^T g)^2 / (eps^T M eps + lam |eps|^2)
-            k_pc = kern(xp, xc)
-            g = (w[:, None] * k_oc).mean(0) - k_pc.mean(0)
-            m = k_oc.T @ k_oc / xo.shape[0]
-            lam = 1e-3 * torch.trace(m) / n_c + 1e-8
-            eps = torch.linalg.solve(m + lam * eye, g)
-            return torch.topk(eps.abs(), min(J, n_c)).indices
+    def _make_optimizers(self, module):
+        """One optimizer per MF, each with its own step size and decay."""
+        rates = {
+            "prediction": (self.learning_rate, self.weight_decay),
+            "propensity": (
+                self.propensity_learning_rate,
+                self.propensity_weight_decay,
+            ),
+            "imputation": (
+                self.imputation_learning_rate,
+                self.imputation_weight_decay,
+            ),
+        }
+        return {
+            name: make_optimizer(
+                module[name].parameters(), learning_rate=lr, weight_decay=decay
+            )
+            for name, (lr, decay) in rates.items()
+        }
 
-    def _valid_loss(self, torch, pred, va_idx, t_u, t_i, t_y, t_invp, bce):
-        with torch.no_grad():
-            idx = torch.as_tensor(va_idx, device=t_u.device)
-            e = bce(_mf_logit(pred, t_u[idx], t_i[idx]), t_y[idx], reduction="none")
-            if self.method == "naive":
-                return float(e.mean())
-            w = t_invp[idx]
-            return float((w * e).sum() / w.sum())
+    def _train_step(self, run, batch):
+        """Weight model, then prediction model, then imputation model."""
+        mf = run.state["mf"]
+        b = mf.batch(run, *batch)
+        w = _WEIGHT_STEPS[mf.steps.weights](mf, run, b)
+        logit = _mf_logit(run.module["prediction"], b.u, b.i)
+        e = mf.bce(logit, b.y, reduction="none")
+        loss = _PREDICTION_LOSSES[mf.steps.loss](mf, run, b, logit, e, w)
+        _step(run.optimizers["prediction"], loss)
+        if mf.steps.imputation == "model":
+            _imputation_step(mf, run, b, w)
+        return loss.detach()
+
+    def _validation_losses(self, module, u, i, y, inv_propensity, normalised):
+        """Self-normalised inverse-propensity cross-entropy (plain for naive)."""
+        torch = import_torch()
+        e = torch.nn.functional.binary_cross_entropy_with_logits(
+            _mf_logit(module["prediction"], u, i), y, reduction="none"
+        )
+        if self.method == "naive":
+            return e.sum(), len(e)
+        return (inv_propensity * e).sum(), inv_propensity.sum()
 
     # -------------------------------------------------------------- predict
     def _logits(self, X):
@@ -1089,8 +1153,11 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
             + self.user_bias_[users][:, None]
             + self.item_bias_[None, :]
         )
-        if exclude_seen and self._seen is not None:
-            scores = np.where(self._seen[users], -np.inf, scores)
+        if exclude_seen:
+            keys = users[:, None].astype(np.int64) * self.n_items_ + np.arange(
+                self.n_items_
+            )
+            scores = np.where(np.isin(keys, self._seen_keys), -np.inf, scores)
         kk = min(k, self.n_items_)
         order = np.argsort(-scores, axis=1, kind="stable")[:, :kk]
         top = np.take_along_axis(scores, order, axis=1)

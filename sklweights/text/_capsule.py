@@ -11,6 +11,7 @@ from sklweights.utils._sklearn_compat import Interval, StrOptions, _fit_context
 from sklweights.utils._torch import (
     TORCH_PARAMETER_CONSTRAINTS,
     TorchTrainingMixin,
+    fill_torch_docstring,
     predict_in_batches,
     torch_seed,
 )
@@ -20,7 +21,7 @@ from ._base import TEXT_PARAMETER_CONSTRAINTS, _DomainWeightedBase
 __all__ = ["DomainWeightedCapsuleClassifier"]
 
 _PAD, _UNK = 0, 1
-_CUDA_N = {f"cuda:{i}" for i in range(16)}
+_POOLED = "(pooled pre-training)"
 
 
 def _build_vocabulary(token_docs, min_freq, max_vocab):
@@ -46,6 +47,7 @@ def _trim(ids):
     return ids[:, : max(n_tokens, 1)]
 
 
+@fill_torch_docstring
 class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
     """One capsule network per domain, combined by Domain Belonging Degree.
 
@@ -121,26 +123,25 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
         per-domain vocabulary).
     min_domain_samples : int, default=10
         A training domain with fewer documents is an error.
-    batch_size : int, default=64
-    max_epochs : int, default=8
-    learning_rate : float, default=0.003
-        Adam step size.
+    %(batch_size)s
+    %(max_epochs)s
+        Per network (the pooled pre-training and each domain network).
+    %(learning_rate)s
+        Adam's step size.
     weight_decay : float, default=0.0
-    early_stopping : bool, default=True
-        Hold out ``validation_fraction`` of each domain (stratified) and keep
-        the epoch with the lowest validation loss, per domain.
-    validation_fraction : float, default=0.1
-    n_iter_no_change : int, default=2
-    tol : float, default=1e-4
+        L2 penalty added to the gradient.
+    %(early_stopping)s
+        Each network holds out ``validation_fraction`` of its own documents
+        (stratified by class) and stops on its own.
+    %(validation_fraction)s
+    %(n_iter_no_change)s
+    %(tol)s
     text_column, domain_column : str, default="text", "domain"
         Column names used when X is a DataFrame.
-    device : {"auto", "cpu", "cuda", "cuda:N"}, default="auto"
-        Where to train and predict. ``"cuda"`` without a CUDA device is an
-        error at fit time; a model fitted on a GPU predicts on the CPU after
-        unpickling on a machine without one.
-    random_state : int, RandomState or None, default=None
-    verbose : int, default=0
-        Progress bars per domain network.
+    %(device)s
+    %(random_state)s
+    %(verbose)s
+        One bar per network.
 
     Attributes
     ----------
@@ -153,12 +154,22 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
         Word -> id of each domain network.
     weighter_ : object
         The fitted domain weighting.
-    history_ : dict
-        Per domain (and ``"(pooled pre-training)"``), the list of per-epoch
-        training (and validation) losses.
-    n_epochs_ : ndarray of shape (n_domains,)
+    history_ : list of dict
+        Every epoch of every network, in training order (the pooled
+        pre-training first, then each domain): ``network`` (its name),
+        ``epoch``, ``train_loss``, ``valid_loss`` (with early stopping),
+        ``time``.
+    member_histories_ : dict of str -> list of dict
+        The same records per network, keyed by domain name (and
+        ``"(pooled pre-training)"``).
+    n_epochs_ : int
+        The most epochs any network ran (at most ``max_epochs``).
+    best_epoch_ : int
+        The latest best epoch of any network: the smallest ``max_epochs``
+        that none of them would have needed more of.
+    member_n_epochs_ : ndarray of shape (n_domains,)
         Epochs run per domain network.
-    best_epoch_ : ndarray of shape (n_domains,)
+    member_best_epoch_ : ndarray of shape (n_domains,)
         The epoch whose weights each domain network kept.
     device_ : str
         The device used for fitting.
@@ -207,11 +218,6 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
     _parameter_constraints = {
         **TEXT_PARAMETER_CONSTRAINTS,
         **TORCH_PARAMETER_CONSTRAINTS,
-        # stricter than the shared table (which defers to fit time): the
-        # accepted strings are named, so a typo fails at validation
-        "device": [
-            StrOptions({"auto", "cpu", "cuda", "mps", *_CUDA_N}),
-        ],
         "max_len": [Interval(numbers.Integral, 1, None, closed="left")],
         "min_freq": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_vocab": [Interval(numbers.Integral, 1, None, closed="left"), None],
@@ -317,13 +323,14 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
             normalize_routing=self.normalize_routing,
         )
 
-    def _loss_fn(self):
+    def _loss_fns(self):
+        """The training loss (weighted mean) and its (total, weight) twin."""
         torch = import_torch()
         from ._capsule_net import margin_loss
 
         kind = self.loss
 
-        def loss_fn(module, ids, target, weight):
+        def weighted_losses(module, ids, target, weight):
             lengths = module(_trim(ids))
             if kind == "margin":
                 per = margin_loss(lengths, target)
@@ -332,9 +339,13 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
                 per = torch.nn.functional.nll_loss(
                     torch.log(proba + 1e-12), target, reduction="none"
                 )
-            return (per * weight).sum() / weight.sum()
+            return (per * weight).sum(), weight.sum()
 
-        return loss_fn
+        def loss_fn(module, *batch):
+            total, weight = weighted_losses(module, *batch)
+            return total / weight
+
+        return loss_fn, weighted_losses
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, domains=None, sample_weight=None):
@@ -360,7 +371,7 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
         device = self._fit_device()
         docs, y_enc, dom_enc, sw = self._fit_inputs(X, y, domains, sample_weight)
         tokens = self._tokenizer().many(docs)
-        loss_fn = self._loss_fn()
+        loss_fn, val_loss_fn = self._loss_fns()
         self.modules_, self.vocabularies_ = [], []
         histories, n_epochs, best = {}, [], []
         n_domains = len(self.domains_)
@@ -368,22 +379,34 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
         for d in range(n_domains):
             rows = np.flatnonzero(dom_enc == d)
             all_weights[rows] = sw[rows] * self._domain_class_weights(y_enc, rows)
+
+        def train(make_net, arrays, seed, name):
+            # the network is built under the seed: initialisation is seeded too
+            with torch_seed(seed, device) as gen:
+                net = self._train(
+                    make_net(),
+                    loss_fn,
+                    arrays,
+                    generator=gen,
+                    device=device,
+                    val_loss_fn=val_loss_fn,
+                    stratify=arrays[1],
+                )
+            histories[name] = [{"network": name, **r} for r in self.history_]
+            return net
+
         pooled = None
         if self.pretrain_pooled and n_domains > 1:
             # one network on every document first; each domain network then
             # starts from it (same vocabulary) and is fine-tuned on its domain
             vocab = _build_vocabulary(tokens, self.min_freq, self.max_vocab)
             ids = _encode(tokens, vocab, self.max_len)
-            with torch_seed(self._torch_seed_ + n_domains, device) as gen:
-                pooled = self._train(
-                    self._make_net(len(vocab) + 2),
-                    loss_fn,
-                    (ids, y_enc.astype(np.int64), all_weights),
-                    generator=gen,
-                    device=device,
-                    stratify=y_enc,
-                )
-            histories["(pooled pre-training)"] = self.history_
+            pooled = train(
+                lambda: self._make_net(len(vocab) + 2),
+                (ids, y_enc.astype(np.int64), all_weights),
+                self._torch_seed_ + n_domains,
+                _POOLED,
+            )
         for d, name in enumerate(self.domains_):
             rows = np.flatnonzero(dom_enc == d)
             dom_tokens = [tokens[i] for i in rows]
@@ -391,27 +414,25 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
                 vocab = _build_vocabulary(dom_tokens, self.min_freq, self.max_vocab)
             dom_ids = _encode(dom_tokens, vocab, self.max_len)
             target = y_enc[rows].astype(np.int64)
-            with torch_seed(self._torch_seed_ + d, device) as gen:
-                if pooled is None:
-                    net = self._make_net(len(vocab) + 2)
-                else:
-                    net = copy.deepcopy(pooled)
-                net = self._train(
-                    net,
-                    loss_fn,
-                    (dom_ids, target, all_weights[rows]),
-                    generator=gen,
-                    device=device,
-                    stratify=target,
-                )
+            size = len(vocab) + 2
+            net = train(
+                (lambda size=size: self._make_net(size))
+                if pooled is None
+                else (lambda: copy.deepcopy(pooled)),
+                (dom_ids, target, all_weights[rows]),
+                self._torch_seed_ + d,
+                name,
+            )
             self.modules_.append(net)
             self.vocabularies_.append(vocab)
-            histories[name] = self.history_
             n_epochs.append(self.n_epochs_)
             best.append(self.best_epoch_)
-        self.history_ = histories
-        self.n_epochs_ = np.asarray(n_epochs)
-        self.best_epoch_ = np.asarray(best)
+        self.member_histories_ = histories
+        self.history_ = [r for h in histories.values() for r in h]
+        self.member_n_epochs_ = np.asarray(n_epochs)
+        self.member_best_epoch_ = np.asarray(best)
+        self.n_epochs_ = int(self.member_n_epochs_.max())
+        self.best_epoch_ = int(self.member_best_epoch_.max())
         self._fit_weighting(tokens, dom_enc)
         return self
 
