@@ -127,6 +127,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--out", default=None, help="write the table here too")
+    ap.add_argument("--only", default=None, help="comma-separated estimator names")
     args = ap.parse_args()
 
     import torch
@@ -137,6 +138,8 @@ def main():
         "DomainWeightedCapsuleClassifier",
         "DebiasedMF",
     ]
+    if args.only:
+        names = [n for n in names if n in args.only.split(",")]
     with sklweights_from(ROOT):
         data = _data()
     res = {(n, s): [] for n in names for s in sides}

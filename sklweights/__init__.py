@@ -2,13 +2,16 @@
 
 The public estimators live in method subpackages (``sklweights.ordinal``,
 ``sklweights.quantile``, ``sklweights.recsys``, ``sklweights.selection``,
-``sklweights.text``) and are re-exported here. Importing sklweights never
+``sklweights.text``, ``sklweights.classification``) and are re-exported here;
+the reusable torch losses are in ``sklweights.losses``. Importing sklweights never
 imports torch or matplotlib; the torch estimators import torch when fitted.
 """
 
 __version__ = "0.1.0.dev0"
 
-from . import datasets, metrics, utils  # noqa: E402
+from . import datasets, losses, metrics, utils  # noqa: E402
+from .classification import *  # noqa: E402, F403
+from .classification import __all__ as _classification_all  # noqa: E402
 from .ordinal import *  # noqa: E402, F403
 from .ordinal import __all__ as _ordinal_all  # noqa: E402
 from .quantile import *  # noqa: E402, F403
@@ -22,10 +25,11 @@ from .text import __all__ as _text_all  # noqa: E402
 
 __all__ = sorted(
     {
+        *_classification_all,
         *_ordinal_all,
         *_quantile_all,
         *_recsys_all,
         *_selection_all,
         *_text_all,
     }
-) + ["__version__", "datasets", "metrics", "utils"]
+) + ["__version__", "datasets", "losses", "metrics", "utils"]

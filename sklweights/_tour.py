@@ -22,6 +22,7 @@ SECTIONS = {
     "recsys": "sklweights.recsys._tour",
     "selection": "sklweights.selection._tour",
     "text": "sklweights.text._tour",
+    "anyloss": "sklweights.classification._tour",
 }
 
 

@@ -1,5 +1,7 @@
 """Bundled data sets and generators for each paper's design."""
 
+from ._classification import *  # noqa: F403
+from ._classification import __all__ as _a0
 from ._ordinal import *  # noqa: F403
 from ._ordinal import __all__ as _a1
 from ._quantile import *  # noqa: F403
@@ -12,4 +14,4 @@ from ._text import *  # noqa: F403
 from ._text import __all__ as _a5
 from ._vader import load_vader_multidomain  # noqa: F401
 
-__all__ = sorted({*_a1, *_a2, *_a3, *_a4, *_a5, "load_vader_multidomain"})
+__all__ = sorted({*_a0, *_a1, *_a2, *_a3, *_a4, *_a5, "load_vader_multidomain"})

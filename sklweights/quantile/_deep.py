@@ -16,7 +16,6 @@ from sklweights.utils._torch import (
     TORCH_PARAMETER_CONSTRAINTS,
     TorchTrainingMixin,
     fill_torch_docstring,
-    predict_in_batches,
     torch_seed,
 )
 
@@ -327,22 +326,13 @@ class DeepQuantileAggregator(TorchTrainingMixin, _BaseQuantileAggregator):
         }
 
     def _local_weight_array(self, X, state):
-        torch = import_torch("DeepQuantileAggregator")
+        import_torch("DeepQuantileAggregator")
         M, T = state["shape"]
         Xs = ((X - state["x_mean"]) / state["x_scale"]).astype(np.float32)
         module = state["module"]
-        device = self._predict_device()
-        module.to(device)
-        try:
-            w = predict_in_batches(
-                lambda xb: _local_weights(module(xb), self.weighting, M, T),
-                [Xs],
-                batch_size=4096,
-                device=device,
-            )
-        finally:
-            module.to(torch.device("cpu"))
-        return w
+        return self._predict_batches(
+            module, lambda xb: _local_weights(module(xb), self.weighting, M, T), [Xs]
+        )
 
     def _combine(self, X, P, state):
         torch = import_torch("DeepQuantileAggregator")

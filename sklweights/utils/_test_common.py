@@ -17,7 +17,7 @@ This module gathers them (the layout of scikit-learn's
 
 import importlib
 
-_SUBPACKAGES = ("ordinal", "quantile", "recsys", "selection", "text")
+_SUBPACKAGES = ("classification", "ordinal", "quantile", "recsys", "selection", "text")
 
 
 def _tables():

@@ -74,8 +74,9 @@ TORCH_PARAMETER_DOCS = {
         "int, RandomState instance or None",
         """Seeds every random draw of the fit (initialisation, shuffling, the
         validation split, dropout); torch's global random state is restored
-        after the fit, so the caller's own torch random stream is untouched. The same seed
-        on the CPU gives identical ``history_`` and predictions.""",
+        after the fit, so the caller's own torch random stream is untouched.
+        The same seed on the CPU gives identical ``history_`` and
+        predictions.""",
     ),
     "verbose": ("int", "A tqdm progress bar over the epochs (stderr) when positive."),
 }

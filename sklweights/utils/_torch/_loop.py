@@ -31,7 +31,7 @@ from ._callbacks import (
     LearningRateSchedule,
     ProgressBar,
 )
-from ._device import as_tensor, resolve_device, seed_from
+from ._device import as_tensor, predict_in_batches, resolve_device, seed_from
 from ._optim import make_optimizer
 
 __all__ = ["TorchTrainingMixin", "TrainingRun", "record_training_runs"]
@@ -81,6 +81,7 @@ class TrainingRun:
     batch_index, batch_start : the current batch and its first position in
         the epoch's shuffled order.
     training : False during the validation pass.
+    val_reduce : the validation reduction given to :meth:`_train` (or None).
     best_epoch : set by :class:`EarlyStopping`.
     stop : a callback sets it to end training after this epoch.
     state : dict for the estimator's own per-run state.
@@ -102,6 +103,7 @@ class TrainingRun:
         self.best_epoch = 0
         self.stop = False
         self.state = {}
+        self.val_reduce = None
 
     @property
     def optimizer(self):
@@ -148,6 +150,19 @@ class TorchTrainingMixin:
 
     def _predict_device(self):
         return resolve_device(self.device, fallback=True)
+
+    def _predict_batches(self, module, fn, arrays, *, batch_size=4096):
+        """``fn(*batch)`` over ``arrays`` with ``module`` on the predict device.
+
+        The module goes back to the CPU afterwards (fitted state stays there);
+        returns numpy arrays, as :func:`predict_in_batches`.
+        """
+        device = self._predict_device()
+        module.to(device)
+        try:
+            return predict_in_batches(fn, arrays, batch_size=batch_size, device=device)
+        finally:
+            module.to("cpu")
 
     # ------------------------------------------------------------- splits
     def _train_val_indices(self, n, generator, stratify=None):
@@ -228,6 +243,7 @@ class TorchTrainingMixin:
         device,
         val_loss_fn=None,
         val_arrays=None,
+        val_reduce=None,
         stratify=None,
         callbacks=(),
     ):
@@ -247,8 +263,13 @@ class TorchTrainingMixin:
         val_loss_fn : callable, default=None
             Validation criterion (lower is better), ``loss_fn`` when None. It
             returns either a scalar (the mean over the chunk's rows) or a
-            pair ``(total, weight)`` summed over chunks before dividing (for
-            exact weighted means).
+            tuple of sums, added up over the validation chunks and then
+            reduced by ``val_reduce`` (by default a pair ``(total, weight)``
+            gives ``total / weight``: an exact weighted mean).
+        val_reduce : callable, default=None
+            ``val_reduce(sums) -> float``: the validation loss from the
+            chunk-summed tuple (e.g. a metric from soft confusion counts,
+            which is not a mean of per-chunk values).
         val_arrays : tuple of arrays, default=None
             Explicit validation data. When None and ``early_stopping`` is on,
             ``validation_fraction`` of ``arrays`` is held out.
@@ -278,12 +299,15 @@ class TorchTrainingMixin:
         )
         if on_device:
             train_t = tuple(t.to(device) for t in train_t)
+        # batches too large to hold on the accelerator are copied on their turn
+        copy_batches = device.type != "cpu" and not on_device
         module.to(device)
         run = TrainingRun(
             self, module, self._make_optimizers(module), loss_fn, device, generator
         )
         run.n_train, run.n_valid = n, 0 if val_t is None else len(val_t[0])
         val_fn = val_loss_fn or loss_fn
+        run.val_reduce = val_reduce
         batch_size = n if self.batch_size is None else self.batch_size
         callbacks = self._training_callbacks(list(callbacks))
 
@@ -301,9 +325,9 @@ class TorchTrainingMixin:
                 perm = torch.randperm(n, generator=generator)
                 if on_device:
                     perm = perm.to(device)
-            # summed on the device and read once an epoch: a per-batch
+            # kept on the device and read once an epoch: a per-batch
             # float(loss) would synchronise a GPU at every step
-            total = torch.zeros((), device=device)
+            losses, sizes = [], []
             for b, start in enumerate(range(0, n, batch_size)):
                 run.batch_index, run.batch_start = b, start
                 if full:
@@ -311,9 +335,13 @@ class TorchTrainingMixin:
                 else:
                     idx = perm[start : start + batch_size]
                     batch, rows = [t[idx] for t in train_t], len(idx)
-                if not on_device:
+                if copy_batches:
                     batch = [t.to(device, non_blocking=True) for t in batch]
-                total += self._train_step(run, batch).float() * rows
+                losses.append(self._train_step(run, batch))
+                sizes.append(rows)
+            total = torch.stack(losses).float() @ torch.tensor(
+                sizes, dtype=torch.float32, device=device
+            )
             record = {"epoch": epoch, "train_loss": float(total) / max(n, 1)}
             if val_t is not None:
                 run.training = False
@@ -340,19 +368,23 @@ class TorchTrainingMixin:
         """
         torch = import_torch()
         n = len(val_t[0])
-        num, den = 0.0, 0.0
+        sums, mean, rows = None, 0.0, 0
         with torch.no_grad():
             for s in range(0, n, VALIDATION_CHUNK):
                 chunk = [v[s : s + VALIDATION_CHUNK] for v in val_t]
                 out = val_fn(run.module, *chunk)
                 if isinstance(out, tuple):
-                    num += float(out[0])
-                    den += float(out[1])
+                    out = [float(o) for o in out]
+                    sums = out if sums is None else [a + b for a, b in zip(sums, out)]
                 else:
-                    rows = len(chunk[0])
-                    num += float(out) * rows
-                    den += rows
-        return num / den if den else math.nan
+                    mean += float(out) * len(chunk[0])
+                    rows += len(chunk[0])
+        if sums is None:
+            return mean / rows if rows else math.nan
+        if run.val_reduce is not None:
+            return float(run.val_reduce(sums))
+        total, weight = sums
+        return total / weight if weight else math.nan
 
 
 def _index(a, idx):

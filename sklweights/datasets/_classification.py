@@ -1,0 +1,114 @@
+"""The imbalanced binary data sets of the AnyLoss paper, rebuilt offline."""
+
+import numbers
+
+import numpy as np
+
+from sklweights.utils._sklearn_compat import Interval, validate_params
+
+__all__ = ["make_anyloss_breast_cancer", "make_anyloss_random"]
+
+
+@validate_params(
+    {
+        "n_samples": [Interval(numbers.Integral, 10, None, closed="left")],
+        "positive_fraction": [Interval(numbers.Real, 0, 0.5, closed="neither")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_anyloss_random(n_samples=10000, *, positive_fraction=0.1, random_state=0):
+    """The "Random" imbalanced set of the AnyLoss experiments (2 features).
+
+    ``sklearn.datasets.make_classification(n_samples, n_classes=2,
+    weights=[1 - positive_fraction, positive_fraction], class_sep=1.2,
+    n_features=5, n_informative=3, n_redundant=1, n_clusters_per_class=1)``
+    projected on its first two principal components, as in the authors'
+    resampling notebook (Han, Moniz & Chawla, KDD 2024). The defaults,
+    ``random_state=0`` included, rebuild their set exactly.
+
+    Parameters
+    ----------
+    n_samples : int, default=10000
+    positive_fraction : float in (0, 0.5), default=0.1
+        Share of the positive (minority) class ``1`` before
+        ``make_classification``'s 1% label noise.
+    random_state : int, RandomState instance or None, default=0
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2)
+    y : ndarray of shape (n_samples,)
+        0 (majority) or 1 (minority).
+
+    Examples
+    --------
+    >>> from sklweights.datasets import make_anyloss_random
+    >>> X, y = make_anyloss_random()
+    >>> X.shape, round(float(y.mean()), 3)
+    ((10000, 2), 0.105)
+    """
+    from sklearn.datasets import make_classification
+    from sklearn.decomposition import PCA
+
+    X, y = make_classification(
+        n_samples=n_samples,
+        n_classes=2,
+        weights=[1 - positive_fraction, positive_fraction],
+        class_sep=1.2,
+        n_features=5,
+        n_informative=3,
+        n_redundant=1,
+        n_clusters_per_class=1,
+        random_state=random_state,
+    )
+    return PCA(n_components=2).fit_transform(X), y
+
+
+@validate_params(
+    {
+        "n_positive": [Interval(numbers.Integral, 1, 357, closed="both")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_anyloss_breast_cancer(n_positive=21, *, random_state=100):
+    """The subsampled Wisconsin breast-cancer set of the AnyLoss experiments.
+
+    The 212 malignant tumours of :func:`sklearn.datasets.load_breast_cancer`
+    are the negatives (0); ``n_positive`` of the 357 benign ones, drawn
+    without replacement, are the positive minority (1). The defaults follow
+    our reading of the authors' notebook: labels from ``pd.factorize`` of the
+    diagnosis (M -> 0, B -> 1), class 1 cut to ``round(0.1 * 212) = 21`` rows
+    by ``DataFrame.sample(random_state=100)`` (whose draw is
+    ``RandomState(100).choice(357, 21, replace=False)``, repeated here without
+    pandas). The paper's text could not be read, so this is a
+    reconstruction.
+
+    Parameters
+    ----------
+    n_positive : int in [1, 357], default=21
+    random_state : int, RandomState instance or None, default=100
+
+    Returns
+    -------
+    X : ndarray of shape (212 + n_positive, 30)
+    y : ndarray of shape (212 + n_positive,)
+
+    Examples
+    --------
+    >>> from sklweights.datasets import make_anyloss_breast_cancer
+    >>> X, y = make_anyloss_breast_cancer()
+    >>> X.shape, int(y.sum())
+    ((233, 30), 21)
+    """
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.utils import check_random_state
+
+    data = load_breast_cancer()
+    malignant = np.flatnonzero(data.target == 0)
+    benign = np.flatnonzero(data.target == 1)
+    rng = check_random_state(random_state)
+    keep = benign[rng.choice(len(benign), size=n_positive, replace=False)]
+    rows = np.sort(np.concatenate([malignant, keep]))
+    return data.data[rows], (data.target[rows] == 1).astype(int)
