@@ -70,8 +70,9 @@ fig.tight_layout()
 # F1 against the amplifier
 # ------------------------
 # The authors' default ``L = 73`` makes the soft counts almost exact; smaller
-# values smooth the loss (below about 10, too much: F1 drops). A fit that collapses to a single class is flagged
-# by ``collapsed_`` (and a warning), so such runs never pass silently.
+# values smooth the loss (below about 10, too much: F1 drops). A fit that
+# collapses to a single class is flagged by ``collapsed_`` (and a warning), so
+# such runs never pass silently.
 amplifiers = [1, 3, 10, 30, 73, 150]
 scores = []
 for L in amplifiers:
