@@ -156,3 +156,12 @@ def test_shared_parameters_documented_once(name, cls):
         shown = f'"{default}"' if isinstance(default, str) else repr(default)
         assert f"{pname} : {kind}, default={shown}" in cls.__doc__, pname
     assert "%(" not in cls.__doc__
+
+
+@pytest.mark.parametrize("name, cls", _TRAINED, ids=_IDS)
+def test_full_batch_fits_and_predicts(name, cls):
+    """``batch_size=None`` (one step per epoch) works end to end everywhere."""
+    args, kwargs = _data(cls)
+    est = _fit(_make(cls, name, batch_size=None, max_epochs=2), args, kwargs)
+    out = _outputs(est, args[0])
+    assert len(out) == len(args[0]) and np.all(np.isfinite(out.astype(float)))

@@ -12,7 +12,6 @@ from sklweights.utils._torch import (
     TORCH_PARAMETER_CONSTRAINTS,
     TorchTrainingMixin,
     fill_torch_docstring,
-    predict_in_batches,
     torch_seed,
 )
 
@@ -437,20 +436,15 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
         return self
 
     def _member_proba(self, tokens, weights):
-        device = self._predict_device()
         out = []
         for net, vocab in zip(self.modules_, self.vocabularies_):
             ids = _encode(tokens, vocab, self.max_len)
-            net.to(device)
-            try:
-                lengths = predict_in_batches(
-                    lambda b, net=net: net(_trim(b)),
-                    [ids],
-                    batch_size=max(self.batch_size, 256),
-                    device=device,
-                )
-            finally:
-                net.to("cpu")
+            lengths = self._predict_batches(
+                net,
+                lambda b, net=net: net(_trim(b)),
+                [ids],
+                batch_size=max(self.batch_size or 256, 256),
+            )
             lengths = lengths.astype(np.float64) + 1e-9
             out.append(lengths / lengths.sum(axis=1, keepdims=True))
         return out
