@@ -23,6 +23,7 @@ SECTIONS = {
     "selection": "sklweights.selection._tour",
     "text": "sklweights.text._tour",
     "anyloss": "sklweights.classification._tour",
+    "ldr": "sklweights.classification._tour_ldr",
 }
 
 

@@ -31,37 +31,14 @@ from sklweights.utils._torch import (
     torch_seed,
 )
 
+from ._network import (
+    ACTIVATIONS,
+    WeightedStandardizer,
+    build_network,
+    check_hidden_layer_sizes,
+)
+
 __all__ = ["AnyLossClassifier"]
-
-#: Hidden-layer activations (scikit-learn MLP's names).
-ACTIVATIONS = ("identity", "logistic", "relu", "tanh")
-
-
-def _build_network(n_in, hidden, activation):
-    """Linear layers with ``activation`` between them; a zero-initialised head.
-
-    With no hidden layer this is the paper's single-layer perceptron, started
-    (as the authors start it) at zero weights: every probability is 0.5 at
-    the first step. Hidden layers keep torch's default initialisation (drawn
-    under the fit's seed), so only the head starts at zero.
-    """
-    torch = import_torch("AnyLossClassifier")
-    nn = torch.nn
-    act = {
-        "identity": nn.Identity,
-        "logistic": nn.Sigmoid,
-        "relu": nn.ReLU,
-        "tanh": nn.Tanh,
-    }[activation]
-    layers, width = [], n_in
-    for h in hidden:
-        layers += [nn.Linear(width, h), act()]
-        width = h
-    head = nn.Linear(width, 1)
-    nn.init.zeros_(head.weight)
-    nn.init.zeros_(head.bias)
-    layers.append(head)
-    return nn.Sequential(*layers)
 
 
 @fill_torch_docstring
@@ -251,18 +228,6 @@ class AnyLossClassifier(TorchTrainingMixin, ClassifierMixin, BaseEstimator):
         tags.non_deterministic = False
         return tags
 
-    def _hidden(self):
-        hidden = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
-        if hidden.ndim != 1 or not all(
-            isinstance(h, numbers.Integral) and not isinstance(h, bool) and h >= 1
-            for h in hidden
-        ):
-            raise ValueError(
-                "hidden_layer_sizes must be a tuple of positive ints (() for the "
-                f"single-layer model); got {self.hidden_layer_sizes!r}."
-            )
-        return tuple(int(h) for h in hidden)
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Train the network on ``1 - metric`` of the training rows.
@@ -280,7 +245,7 @@ class AnyLossClassifier(TorchTrainingMixin, ClassifierMixin, BaseEstimator):
         -------
         self : object
         """
-        hidden = self._hidden()
+        hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False)
         check_classification_targets(y)  # "Unknown label type" for floats
         kind = type_of_target(y, input_name="y")
@@ -301,11 +266,8 @@ class AnyLossClassifier(TorchTrainingMixin, ClassifierMixin, BaseEstimator):
         torch = import_torch("AnyLossClassifier")
 
         total = sw.sum()
-        self._x_mean = np.average(X, axis=0, weights=sw)
-        scale = np.sqrt(np.average((X - self._x_mean) ** 2, axis=0, weights=sw))
-        scale[scale < 1e-12] = 1.0
-        self._x_scale = scale
-        Xs = ((X - self._x_mean) / scale).astype(np.float32)
+        self._scaler = WeightedStandardizer(X, sw)
+        Xs = self._scaler.transform(X)
         yf = y_enc.astype(np.float32)
         # scikit-learn's class_weight="balanced" for the BCE share
         n_pos = sw[y_enc == 1].sum()
@@ -365,7 +327,9 @@ class AnyLossClassifier(TorchTrainingMixin, ClassifierMixin, BaseEstimator):
 
         device = self._fit_device()
         with torch_seed(self._torch_seed_, device) as gen:
-            module = _build_network(X.shape[1], hidden, self.activation)
+            module = build_network(
+                X.shape[1], hidden, 1, self.activation, zero_head=True
+            )
             self.module_ = self._train(
                 module,
                 loss_fn,
@@ -406,7 +370,7 @@ class AnyLossClassifier(TorchTrainingMixin, ClassifierMixin, BaseEstimator):
     def _logits(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        Xs = ((X - self._x_mean) / self._x_scale).astype(np.float32)
+        Xs = self._scaler.transform(X)
         module = self.module_
         out = self._predict_batches(module, lambda xb: module(xb).squeeze(-1), [Xs])
         return out.astype(np.float64)

@@ -4,6 +4,14 @@ CHECK_PARAMS = {
     # 1000 full-batch epochs are the default; 50 keep the checks fast and
     # still move every weight
     "AnyLossClassifier": {"max_epochs": 50, "device": "cpu", "random_state": 0},
+    # 100 epochs of a 64x64 MLP are the default; 30 epochs of a 16-wide one
+    # keep the checks fast and still fit the checks' easy problems
+    "LDRClassifier": {
+        "max_epochs": 30,
+        "hidden_layer_sizes": (16,),
+        "device": "cpu",
+        "random_state": 0,
+    },
 }
 
 EXPECTED_FAILED_CHECKS = {

@@ -1,12 +1,12 @@
-"""The imbalanced binary data sets of the AnyLoss paper, rebuilt offline."""
+"""Classification data: the AnyLoss paper's imbalanced sets, label noise."""
 
 import numbers
 
 import numpy as np
 
-from sklweights.utils._sklearn_compat import Interval, validate_params
+from sklweights.utils._sklearn_compat import Interval, StrOptions, validate_params
 
-__all__ = ["make_anyloss_breast_cancer", "make_anyloss_random"]
+__all__ = ["make_anyloss_breast_cancer", "make_anyloss_random", "make_label_noise"]
 
 
 @validate_params(
@@ -112,3 +112,64 @@ def make_anyloss_breast_cancer(n_positive=21, *, random_state=100):
     keep = benign[rng.choice(len(benign), size=n_positive, replace=False)]
     rows = np.sort(np.concatenate([malignant, keep]))
     return data.data[rows], (data.target[rows] == 1).astype(int)
+
+
+@validate_params(
+    {
+        "y": ["array-like"],
+        "noise_rate": [Interval(numbers.Real, 0, 1, closed="left")],
+        "kind": [StrOptions({"uniform", "class_dependent"})],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_label_noise(y, *, noise_rate, kind="uniform", random_state=None):
+    """Corrupt class labels as in the LDR experiments (Zhu, Ying & Yang, 2023).
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Clean labels (any hashable class values).
+    noise_rate : float in [0, 1)
+        ``eta``: the share of rows whose label is redrawn.
+    kind : {"uniform", "class_dependent"}, default="uniform"
+        ``"uniform"``: a redrawn label is uniform over the ``K`` classes, so
+        it may come back unchanged (the authors' semantics: the expected
+        share of changed labels is ``eta (K - 1) / K``).
+        ``"class_dependent"``: a redrawn label becomes the next class in the
+        sorted order (``k -> k + 1 mod K``), always a change.
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    y_noisy : ndarray of shape (n_samples,)
+        Same classes and dtype as ``y``.
+    flipped : ndarray of bool of shape (n_samples,)
+        Where ``y_noisy != y``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklweights.datasets import make_label_noise
+    >>> y = load_digits().target
+    >>> y_noisy, flipped = make_label_noise(y, noise_rate=0.4, random_state=0)
+    >>> round(float(flipped.mean()), 2)  # about 0.4 * 9 / 10
+    0.36
+    """
+    from sklearn.utils import check_random_state
+
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-d; got shape {y.shape}.")
+    classes, codes = np.unique(y, return_inverse=True)
+    k = len(classes)
+    if k < 2:
+        raise ValueError(f"y must hold at least two classes; got {k}.")
+    rng = check_random_state(random_state)
+    redraw = rng.uniform(size=len(y)) < noise_rate
+    noisy = codes.copy()
+    if kind == "uniform":
+        noisy[redraw] = rng.randint(0, k, size=int(redraw.sum()))
+    else:
+        noisy[redraw] = (codes[redraw] + 1) % k
+    return classes[noisy], noisy != codes

@@ -3,6 +3,10 @@
 * :func:`anyloss`, :func:`soft_confusion_matrix`, :class:`AnyLoss`: a
   confusion-matrix metric (F1, F-beta, G-mean, balanced accuracy, accuracy)
   as a differentiable loss (Han, Moniz & Chawla, KDD 2024).
+* :func:`ldr_kl_loss`, :class:`LDRKLLoss`, :class:`ALDRKLLoss`: label-
+  distributionally robust losses for noisy labels (Zhu, Ying & Yang, ICML
+  2023), with the baselines :func:`generalized_cross_entropy`,
+  :func:`symmetric_cross_entropy` and :func:`mean_absolute_error_loss`.
 
 The functions take torch tensors and import torch when called; the
 ``torch.nn.Module`` classes are loaded on first access. ``import
@@ -11,10 +15,31 @@ sklweights.losses`` itself never imports torch.
 
 from ._anyloss import METRICS as ANYLOSS_METRICS
 from ._anyloss import anyloss, soft_confusion_matrix
+from ._ldr import (
+    aldr_kl_temperature,
+    cross_entropy_loss,
+    generalized_cross_entropy,
+    ldr_kl_loss,
+    mean_absolute_error_loss,
+    symmetric_cross_entropy,
+)
 
-_MODULE_CLASSES = {"AnyLoss"}
+_MODULE_CLASSES = {"ALDRKLLoss", "AnyLoss", "LDRKLLoss"}
 
-__all__ = ["ANYLOSS_METRICS", "AnyLoss", "anyloss", "soft_confusion_matrix"]
+__all__ = [
+    "ALDRKLLoss",
+    "ANYLOSS_METRICS",
+    "AnyLoss",
+    "LDRKLLoss",
+    "aldr_kl_temperature",
+    "anyloss",
+    "cross_entropy_loss",
+    "generalized_cross_entropy",
+    "ldr_kl_loss",
+    "mean_absolute_error_loss",
+    "soft_confusion_matrix",
+    "symmetric_cross_entropy",
+]
 
 
 def __getattr__(name):

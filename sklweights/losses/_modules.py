@@ -4,11 +4,24 @@
 ``import sklweights.losses`` never imports torch.
 """
 
+import math
+import numbers
+
 import torch
 
 from ._anyloss import anyloss, check_amplifier, resolve_metric
+from ._ldr import (
+    NORMALIZATIONS,
+    _ldr_rows,
+    _positive,
+    _reduce,
+    aldr_kl_temperature,
+    check_temperature,
+    ldr_kl_loss,
+    normalize_logits,
+)
 
-__all__ = ["AnyLoss"]
+__all__ = ["ALDRKLLoss", "AnyLoss", "LDRKLLoss"]
 
 
 class AnyLoss(torch.nn.Module):
@@ -78,3 +91,161 @@ class AnyLoss(torch.nn.Module):
 
     def extra_repr(self):
         return f"metric={self.metric!r}, beta={self.beta}, amplifier={self.amplifier}"
+
+
+def _check_normalize(normalize):
+    if normalize not in NORMALIZATIONS:
+        raise ValueError(
+            f"normalize must be one of {NORMALIZATIONS}; got {normalize!r}."
+        )
+    return normalize
+
+
+class LDRKLLoss(torch.nn.Module):
+    """LDR-KL as a criterion (:func:`sklweights.losses.ldr_kl_loss`).
+
+    Parameters
+    ----------
+    temperature : float, default=10.0
+    margin : float, default=0.1
+    normalize : {"softplus_mean", "l1"} or None, default="softplus_mean"
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklweights.losses import LDRKLLoss
+    >>> crit = LDRKLLoss(temperature=10.0)
+    >>> z = torch.randn(8, 4, requires_grad=True)
+    >>> crit(z, torch.arange(8) % 4).backward()
+    """
+
+    def __init__(self, temperature=10.0, *, margin=0.1, normalize="softplus_mean"):
+        super().__init__()
+        self.temperature = check_temperature(temperature)
+        self.margin = float(margin)
+        self.normalize = _check_normalize(normalize)
+
+    def forward(self, logits, target, sample_weight=None):
+        return ldr_kl_loss(
+            logits,
+            target,
+            temperature=self.temperature,
+            margin=self.margin,
+            normalize=self.normalize,
+            sample_weight=sample_weight,
+        )
+
+
+class ALDRKLLoss(torch.nn.Module):
+    """Adaptive LDR-KL: one temperature per training row, kept in a buffer.
+
+    At each call, the rows' temperatures are updated from the confidence of
+    the model's prediction (:func:`sklweights.losses.aldr_kl_temperature`,
+    no gradient) and the loss is LDR-KL at those temperatures plus the
+    authors' penalty ``-(alpha log K / (2 lambda0)) (lambda_i - lambda0)^2``
+    (a constant for the gradient: it shifts the reported value only).
+
+    Parameters
+    ----------
+    n_samples : int
+        Rows of the training set; ``forward`` gets each batch's row indices.
+    temperature : float, default=10.0
+        ``lambda0``, the starting and largest temperature.
+    alpha : float, default=2.0
+        Bounds the temperatures to ``[lambda0 (1 - 1/alpha), lambda0]``;
+        must exceed 1 (positive temperatures). A huge ``alpha`` keeps them at
+        ``lambda0``: plain LDR-KL.
+    margin : float, default=0.1
+    normalize : {"l1", "softplus_mean"} or None, default="l1"
+        The authors' ALDR-KL uses ``"l1"`` (``z / mean_k |z_k|``).
+
+    Attributes
+    ----------
+    temperatures : tensor of shape (n_samples,)
+        The current per-row temperatures (a buffer: it moves with ``.to``
+        and is saved in the ``state_dict``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklweights.losses import ALDRKLLoss
+    >>> crit = ALDRKLLoss(n_samples=100)
+    >>> z = torch.randn(10, 3, requires_grad=True)
+    >>> rows = torch.arange(10, 20)                      # which training rows
+    >>> crit(z, torch.arange(10) % 3, rows).backward()
+    >>> bool((crit.temperatures[rows] <= 10).all())
+    True
+    >>> with torch.no_grad():                            # a validation pass
+    ...     _ = crit(z, torch.arange(10) % 3, rows, update=False)
+    """
+
+    def __init__(
+        self, n_samples, *, temperature=10.0, alpha=2.0, margin=0.1, normalize="l1"
+    ):
+        super().__init__()
+        if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive int; got {n_samples!r}.")
+        self.temperature = check_temperature(temperature)
+        alpha = _positive("alpha", alpha, allow_inf=True)
+        if not alpha > 1:
+            raise ValueError(
+                f"alpha must exceed 1 (it keeps the temperatures positive); got "
+                f"{alpha!r}."
+            )
+        self.alpha = alpha
+        self.margin = float(margin)
+        self.normalize = _check_normalize(normalize)
+        self.n_samples = int(n_samples)
+        self.register_buffer(
+            "temperatures", torch.full((self.n_samples,), self.temperature)
+        )
+
+    def forward(
+        self,
+        logits,
+        target,
+        sample_idx,
+        *,
+        update=True,
+        sample_weight=None,
+        reduction="mean",
+    ):
+        """The batch's loss; ``update=False`` leaves the temperatures alone."""
+        idx = torch.as_tensor(sample_idx, device=self.temperatures.device).long()
+        idx = idx.reshape(-1)
+        if idx.shape[0] != logits.shape[0]:
+            raise ValueError(
+                f"sample_idx must hold one row index per row of logits; got "
+                f"{idx.shape[0]} indices for {logits.shape[0]} rows."
+            )
+        if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= self.n_samples):
+            raise ValueError(
+                f"sample_idx must lie in [0, n_samples={self.n_samples}); got "
+                f"[{int(idx.min())}, {int(idx.max())}]."
+            )
+        target = torch.as_tensor(target, device=logits.device).long().reshape(-1)
+        z = normalize_logits(logits, self.normalize)
+        previous = self.temperatures[idx].to(z.device, z.dtype)
+        if math.isinf(self.alpha):
+            lam = previous
+        else:
+            lam = aldr_kl_temperature(
+                z.detach(), previous, temperature=self.temperature, alpha=self.alpha
+            )
+        if update:
+            self.temperatures[idx] = lam.to(self.temperatures.dtype)
+        k = logits.shape[1]
+        penalty = 0.0
+        if not math.isinf(self.alpha):
+            penalty = (
+                -(self.alpha * math.log(k) / (2 * self.temperature))
+                * (lam - self.temperature) ** 2
+            )
+        rows = _ldr_rows(z, target, lam, self.margin) + penalty
+        return _reduce(rows, sample_weight, reduction)
+
+    def extra_repr(self):
+        return (
+            f"n_samples={self.n_samples}, temperature={self.temperature}, "
+            f"alpha={self.alpha}, margin={self.margin}, normalize={self.normalize!r}"
+        )

@@ -1,0 +1,77 @@
+"""The feed-forward network of the classification estimators (one builder)."""
+
+import numbers
+
+import numpy as np
+
+from sklweights.utils._optional import import_torch
+
+__all__ = [
+    "ACTIVATIONS",
+    "WeightedStandardizer",
+    "build_network",
+    "check_hidden_layer_sizes",
+]
+
+#: Hidden-layer activations (scikit-learn MLP's names).
+ACTIVATIONS = ("identity", "logistic", "relu", "tanh")
+
+
+def check_hidden_layer_sizes(hidden_layer_sizes):
+    """``hidden_layer_sizes`` as a tuple of positive ints, or a ValueError."""
+    hidden = np.atleast_1d(np.asarray(hidden_layer_sizes, dtype=object))
+    if hidden.ndim != 1 or not all(
+        isinstance(h, numbers.Integral) and not isinstance(h, bool) and h >= 1
+        for h in hidden
+    ):
+        raise ValueError(
+            "hidden_layer_sizes must be a tuple of positive ints (() for no hidden "
+            f"layer); got {hidden_layer_sizes!r}."
+        )
+    return tuple(int(h) for h in hidden)
+
+
+def build_network(n_in, hidden, n_out, activation, *, zero_head=False):
+    """Linear layers with ``activation`` between them.
+
+    Layers keep torch's default initialisation (drawn under the fit's seed);
+    ``zero_head`` starts the output layer at zero (every logit 0 at the first
+    step, as the AnyLoss authors start their single-layer model).
+    """
+    torch = import_torch("sklweights.classification")
+    nn = torch.nn
+    act = {
+        "identity": nn.Identity,
+        "logistic": nn.Sigmoid,
+        "relu": nn.ReLU,
+        "tanh": nn.Tanh,
+    }[activation]
+    layers, width = [], n_in
+    for h in hidden:
+        layers += [nn.Linear(width, h), act()]
+        width = h
+    head = nn.Linear(width, n_out)
+    if zero_head:
+        nn.init.zeros_(head.weight)
+        nn.init.zeros_(head.bias)
+    layers.append(head)
+    return nn.Sequential(*layers)
+
+
+class WeightedStandardizer:
+    """Feature centring and scaling by the (sample-weighted) training moments.
+
+    Weighted, so that a zero weight is the same as leaving the row out;
+    constant features keep a scale of 1. ``transform`` returns float32 (the
+    networks' dtype).
+    """
+
+    def __init__(self, X, sample_weight):
+        self.mean = np.average(X, axis=0, weights=sample_weight)
+        var = np.average((X - self.mean) ** 2, axis=0, weights=sample_weight)
+        scale = np.sqrt(var)
+        scale[scale < 1e-12] = 1.0
+        self.scale = scale
+
+    def transform(self, X):
+        return ((X - self.mean) / self.scale).astype(np.float32)
