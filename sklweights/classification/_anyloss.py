@@ -20,7 +20,6 @@ from sklweights.utils._sklearn_compat import (
     Interval,
     StrOptions,
     _fit_context,
-    check_is_fitted,
     validate_data,
 )
 from sklweights.utils._torch import (
@@ -33,6 +32,7 @@ from sklweights.utils._torch import (
 
 from ._network import (
     ACTIVATIONS,
+    NetworkOutputsMixin,
     WeightedStandardizer,
     build_network,
     check_hidden_layer_sizes,
@@ -42,7 +42,9 @@ __all__ = ["AnyLossClassifier"]
 
 
 @fill_torch_docstring
-class AnyLossClassifier(TorchTrainingMixin, ClassifierMixin, BaseEstimator):
+class AnyLossClassifier(
+    NetworkOutputsMixin, TorchTrainingMixin, ClassifierMixin, BaseEstimator
+):
     """Binary classifier trained on ``1 - metric`` (AnyLoss; Han et al., 2024).
 
     The network's probability ``p`` goes through the amplifier
@@ -368,12 +370,7 @@ class AnyLossClassifier(TorchTrainingMixin, ClassifierMixin, BaseEstimator):
             )
 
     def _logits(self, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        Xs = self._scaler.transform(X)
-        module = self.module_
-        out = self._predict_batches(module, lambda xb: module(xb).squeeze(-1), [Xs])
-        return out.astype(np.float64)
+        return self._network_outputs(X)[:, 0]
 
     def decision_function(self, X):
         """The network's logit for the positive class ``classes_[1]``.

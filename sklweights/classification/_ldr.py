@@ -20,7 +20,6 @@ from sklweights.utils._sklearn_compat import (
     Interval,
     StrOptions,
     _fit_context,
-    check_is_fitted,
     validate_data,
 )
 from sklweights.utils._torch import (
@@ -33,6 +32,7 @@ from sklweights.utils._torch import (
 
 from ._network import (
     ACTIVATIONS,
+    NetworkOutputsMixin,
     WeightedStandardizer,
     build_network,
     check_hidden_layer_sizes,
@@ -42,7 +42,9 @@ __all__ = ["LDRClassifier"]
 
 
 @fill_torch_docstring
-class LDRClassifier(TorchTrainingMixin, ClassifierMixin, BaseEstimator):
+class LDRClassifier(
+    NetworkOutputsMixin, TorchTrainingMixin, ClassifierMixin, BaseEstimator
+):
     """MLP classifier with a label-distributionally robust loss (ALDR-KL).
 
     Trained with LDR-KL, its adaptive form ALDR-KL (one temperature per
@@ -313,14 +315,6 @@ class LDRClassifier(TorchTrainingMixin, ClassifierMixin, BaseEstimator):
             self.sample_temperature_ = temps
         return self
 
-    def _logits(self, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        Xs = self._scaler.transform(X)
-        return self._predict_batches(self.module_, self.module_, [Xs]).astype(
-            np.float64
-        )
-
     def predict_proba(self, X):
         """Softmax of the network's logits (scores, not calibrated probabilities).
 
@@ -332,7 +326,7 @@ class LDRClassifier(TorchTrainingMixin, ClassifierMixin, BaseEstimator):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        z = self._logits(X)
+        z = self._network_outputs(X)
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
@@ -348,7 +342,7 @@ class LDRClassifier(TorchTrainingMixin, ClassifierMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        best = self._logits(X).argmax(axis=1)
+        best = self._network_outputs(X).argmax(axis=1)
         return self.classes_[best]
 
     def label_issue_scores(self, X, y):

@@ -5,9 +5,11 @@ import numbers
 import numpy as np
 
 from sklweights.utils._optional import import_torch
+from sklweights.utils._sklearn_compat import check_is_fitted, validate_data
 
 __all__ = [
     "ACTIVATIONS",
+    "NetworkOutputsMixin",
     "WeightedStandardizer",
     "build_network",
     "check_hidden_layer_sizes",
@@ -75,3 +77,21 @@ class WeightedStandardizer:
 
     def transform(self, X):
         return ((X - self.mean) / self.scale).astype(np.float32)
+
+
+class NetworkOutputsMixin:
+    """``_network_outputs(X)``: the fitted network's outputs on new rows.
+
+    For a classifier of this package with ``module_`` and ``_scaler`` (a
+    :class:`WeightedStandardizer`) set by ``fit``: checks fitting and the
+    features, standardises, runs the network on the predict device in batches
+    and returns float64 logits of shape (n_samples, n_outputs).
+    """
+
+    def _network_outputs(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        out = self._predict_batches(
+            self.module_, self.module_, [self._scaler.transform(X)]
+        )
+        return out.astype(np.float64)

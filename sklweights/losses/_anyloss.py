@@ -13,7 +13,7 @@ under-weights false positives in G-mean and balanced accuracy by the batch
 fraction).
 """
 
-import numbers
+from ._validation import check_positive
 
 __all__ = ["METRICS", "anyloss", "soft_confusion_matrix"]
 
@@ -68,16 +68,7 @@ METRICS = {
 
 def check_amplifier(amplifier):
     """``amplifier`` as a positive finite float, or a ValueError naming it."""
-    if (
-        isinstance(amplifier, bool)
-        or not isinstance(amplifier, numbers.Real)
-        or not 0 < float(amplifier) < float("inf")
-    ):
-        raise ValueError(
-            f"amplifier must be a positive finite number (the paper uses 73); "
-            f"got {amplifier!r}."
-        )
-    return float(amplifier)
+    return check_positive("amplifier", amplifier, hint=" (the paper uses 73)")
 
 
 def resolve_metric(metric, beta):
@@ -89,12 +80,7 @@ def resolve_metric(metric, beta):
             f"metric must be one of {sorted(METRICS)} or a callable "
             f"metric(tn, fp, fn, tp); got {metric!r}."
         )
-    if (
-        isinstance(beta, bool)
-        or not isinstance(beta, numbers.Real)
-        or not 0 < float(beta) < float("inf")
-    ):
-        raise ValueError(f"beta must be a positive finite number; got {beta!r}.")
+    check_positive("beta", beta)
     return METRICS[metric]
 
 

@@ -18,7 +18,8 @@ like MAE); as ``lam -> 0`` to the largest gap (a multiclass hinge).
 """
 
 import math
-import numbers
+
+from ._validation import check_positive
 
 __all__ = [
     "NORMALIZATIONS",
@@ -46,20 +47,9 @@ def _torch():
     return import_torch("sklweights.losses")
 
 
-def _positive(name, value, *, allow_inf=False):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not value > 0
-        or (not allow_inf and math.isinf(value))
-    ):
-        raise ValueError(f"{name} must be a positive number; got {value!r}.")
-    return float(value)
-
-
 def check_temperature(temperature):
     """A positive scalar temperature, or a ValueError naming ``temperature``."""
-    return _positive("temperature", temperature)
+    return check_positive("temperature", temperature)
 
 
 def normalize_logits(z, normalize, eps=1e-12):
@@ -218,7 +208,7 @@ def generalized_cross_entropy(
     error.
     """
     torch = _torch()
-    q = _positive("q", q)
+    q = check_positive("q", q)
     logits = torch.as_tensor(logits)
     y = _check_inputs(torch, logits, y)
     p_y = _probabilities(logits).gather(1, y[:, None])[:, 0].clamp_min(1e-7)

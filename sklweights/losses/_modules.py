@@ -13,13 +13,13 @@ from ._anyloss import anyloss, check_amplifier, resolve_metric
 from ._ldr import (
     NORMALIZATIONS,
     _ldr_rows,
-    _positive,
     _reduce,
     aldr_kl_temperature,
     check_temperature,
     ldr_kl_loss,
     normalize_logits,
 )
+from ._validation import check_positive
 
 __all__ = ["ALDRKLLoss", "AnyLoss", "LDRKLLoss"]
 
@@ -186,7 +186,7 @@ class ALDRKLLoss(torch.nn.Module):
         if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive int; got {n_samples!r}.")
         self.temperature = check_temperature(temperature)
-        alpha = _positive("alpha", alpha, allow_inf=True)
+        alpha = check_positive("alpha", alpha, allow_inf=True)
         if not alpha > 1:
             raise ValueError(
                 f"alpha must exceed 1 (it keeps the temperatures positive); got "
