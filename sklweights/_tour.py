@@ -24,6 +24,8 @@ SECTIONS = {
     "text": "sklweights.text._tour",
     "anyloss": "sklweights.classification._tour",
     "ldr": "sklweights.classification._tour_ldr",
+    "self_distillation": "sklweights.kernel._tour",
+    "hl_gauss": "sklweights.regression._tour",
 }
 
 

@@ -26,7 +26,16 @@ def test_discovery_finds_every_public_estimator():
     import sklweights
 
     names = {name for name, _ in all_estimators()}
-    for sub in ("classification", "ordinal", "quantile", "recsys", "selection", "text"):
+    for sub in (
+        "classification",
+        "kernel",
+        "ordinal",
+        "quantile",
+        "recsys",
+        "regression",
+        "selection",
+        "text",
+    ):
         module = getattr(sklweights, sub, None) or __import__(
             f"sklweights.{sub}", fromlist=["__all__"]
         )

@@ -15,7 +15,7 @@ def test_readme_has_samples():
 
 @pytest.mark.parametrize("code", BLOCKS, ids=[f"sample{i}" for i in range(len(BLOCKS))])
 def test_readme_sample_runs(code, capsys):
-    torch_names = ("DebiasedMF", "Deep", "AnyLoss")
+    torch_names = ("DebiasedMF", "Deep", "AnyLoss", "HLGauss")
     if any(n in code for n in torch_names) or "Capsule" in code.split("#")[0]:
         pytest.importorskip("torch")
     exec(compile(code, str(README), "exec"), {"__name__": "__readme__"})

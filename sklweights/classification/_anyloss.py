@@ -29,8 +29,7 @@ from sklweights.utils._torch import (
     fill_torch_docstring,
     torch_seed,
 )
-
-from ._network import (
+from sklweights.utils._torch._network import (
     ACTIVATIONS,
     NetworkOutputsMixin,
     WeightedStandardizer,

@@ -29,8 +29,7 @@ from sklweights.utils._torch import (
     fill_torch_docstring,
     torch_seed,
 )
-
-from ._network import (
+from sklweights.utils._torch._network import (
     ACTIVATIONS,
     NetworkOutputsMixin,
     WeightedStandardizer,
@@ -326,10 +325,7 @@ class LDRClassifier(
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        z = self._network_outputs(X)
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+        return self._network_probabilities(X)
 
     def predict(self, X):
         """The class of the largest logit.

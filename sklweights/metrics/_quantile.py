@@ -38,7 +38,27 @@ __all__ = [
 ]
 
 _SYM_TOL = 1e-8
+
+#: Default levels of the quantile estimators (and of the distributional
+#: regressors' ``predict_quantiles``): the central 50/80/90% intervals and the
+#: median. The aggregation paper uses 99 levels (0.01..0.99); pass them
+#: explicitly (``np.arange(1, 100) / 100``) when the base models are cheap
+#: enough.
+DEFAULT_QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+
 _LEVEL_TOL = 1e-9  # levels closer than this count as duplicates
+
+
+def interval_levels(confidence_level):
+    """The (lower, upper) levels of the central interval of ``confidence_level``."""
+    if not (0 < confidence_level < 1):
+        raise ValueError(
+            f"confidence_level must lie strictly between 0 and 1; got "
+            f"{confidence_level!r}."
+        )
+    alpha = 1.0 - confidence_level
+    lo = round(alpha / 2.0, 12)  # 0.05, not 0.04999999999999999
+    return lo, round(1.0 - lo, 12)
 
 
 def _check_levels(quantiles, name="quantiles"):

@@ -2,16 +2,16 @@
 
 import numpy as np
 
-from sklweights.metrics._quantile import _LEVEL_TOL, _check_levels
+from sklweights.metrics._quantile import (  # noqa: F401  (re-exported)
+    _LEVEL_TOL,
+    DEFAULT_QUANTILES,
+    _check_levels,
+    interval_levels,
+)
 from sklweights.utils._parallel import (  # noqa: F401  (re-exported)
     call_with_thread_limit,
     inner_thread_limit,
 )
-
-#: Default levels of the quantile estimators: the central 50/80/90% intervals
-#: and the median. The paper uses 99 levels (0.01..0.99); pass them explicitly
-#: (``np.arange(1, 100) / 100``) when the base models are cheap enough.
-DEFAULT_QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 
 
 def check_quantile_levels(quantiles, name="quantiles"):
@@ -94,14 +94,3 @@ def median_of(q, levels):
     if levels[0] <= 0.5 <= levels[-1]:
         return interpolate_levels(q, levels, [0.5])[:, 0]
     return q[:, 0] if levels[0] > 0.5 else q[:, -1]
-
-
-def interval_levels(confidence_level):
-    if not (0 < confidence_level < 1):
-        raise ValueError(
-            f"confidence_level must lie strictly between 0 and 1; got "
-            f"{confidence_level!r}."
-        )
-    alpha = 1.0 - confidence_level
-    lo = round(alpha / 2.0, 12)  # 0.05, not 0.04999999999999999
-    return lo, round(1.0 - lo, 12)

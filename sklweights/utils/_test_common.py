@@ -17,7 +17,16 @@ This module gathers them (the layout of scikit-learn's
 
 import importlib
 
-_SUBPACKAGES = ("classification", "ordinal", "quantile", "recsys", "selection", "text")
+_SUBPACKAGES = (
+    "classification",
+    "kernel",
+    "ordinal",
+    "quantile",
+    "recsys",
+    "regression",
+    "selection",
+    "text",
+)
 
 
 def _tables():

@@ -1,4 +1,4 @@
-"""The feed-forward network of the classification estimators (one builder)."""
+"""The feed-forward network of the MLP estimators (classification, regression)."""
 
 import numbers
 
@@ -40,7 +40,7 @@ def build_network(n_in, hidden, n_out, activation, *, zero_head=False):
     ``zero_head`` starts the output layer at zero (every logit 0 at the first
     step, as the AnyLoss authors start their single-layer model).
     """
-    torch = import_torch("sklweights.classification")
+    torch = import_torch("sklweights")
     nn = torch.nn
     act = {
         "identity": nn.Identity,
@@ -82,10 +82,11 @@ class WeightedStandardizer:
 class NetworkOutputsMixin:
     """``_network_outputs(X)``: the fitted network's outputs on new rows.
 
-    For a classifier of this package with ``module_`` and ``_scaler`` (a
+    For an MLP estimator of this package with ``module_`` and ``_scaler`` (a
     :class:`WeightedStandardizer`) set by ``fit``: checks fitting and the
     features, standardises, runs the network on the predict device in batches
-    and returns float64 logits of shape (n_samples, n_outputs).
+    and returns float64 outputs of shape (n_samples, n_outputs);
+    ``_network_probabilities(X)`` is their softmax.
     """
 
     def _network_outputs(self, X):
@@ -95,3 +96,10 @@ class NetworkOutputsMixin:
             self.module_, self.module_, [self._scaler.transform(X)]
         )
         return out.astype(np.float64)
+
+    def _network_probabilities(self, X):
+        """Softmax of :meth:`_network_outputs` (float64, rows sum to one)."""
+        z = self._network_outputs(X)
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
