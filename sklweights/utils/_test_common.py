@@ -17,21 +17,32 @@ This module gathers them (the layout of scikit-learn's
 
 import importlib
 
-_SUBPACKAGES = (
-    "classification",
-    "kernel",
-    "ordinal",
-    "quantile",
-    "recsys",
-    "regression",
-    "selection",
-    "text",
-)
+#: Subpackages that hold shared machinery, not methods.
+SHARED_SUBPACKAGES = ("datasets", "losses", "metrics", "utils")
+
+
+def method_subpackages():
+    """The method subpackages: every subpackage of sklweights but the shared ones.
+
+    Read from the package's folder, so that a new family is found without
+    being added to any list.
+    """
+    import pkgutil
+
+    import sklweights
+
+    return tuple(
+        sorted(
+            m.name
+            for m in pkgutil.iter_modules(sklweights.__path__)
+            if m.ispkg and m.name not in SHARED_SUBPACKAGES
+        )
+    )
 
 
 def _tables():
     params, failures = {}, {}
-    for sub in _SUBPACKAGES:
+    for sub in method_subpackages():
         try:
             mod = importlib.import_module(f"sklweights.{sub}._common_checks")
         except ModuleNotFoundError as exc:
