@@ -84,6 +84,7 @@ _SUBPACKAGES = [
     ("kernel", "Kernel ridge: self-distillation"),
     ("losses", "Torch losses"),
     ("metrics", "Metrics and scorers"),
+    ("plotting", "Plotting: Displays"),
     ("datasets", "Datasets"),
     ("utils", "Utilities"),
 ]

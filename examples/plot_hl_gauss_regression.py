@@ -22,6 +22,7 @@ import numpy as np
 from sklearn.datasets import load_diabetes
 from sklearn.model_selection import train_test_split
 
+from sklweights.plotting import PredictedHistogramDisplay, TrainingHistoryDisplay
 from sklweights.regression import HLGaussRegressor
 
 X, y = load_diabetes(return_X_y=True)
@@ -58,24 +59,27 @@ for loss, curve in curves.items():
 # --------------------
 # ``predict_distribution`` returns the bin probabilities of each row;
 # ``predict_quantiles`` reads quantiles off the histogram's CDF.
+# :class:`~sklweights.plotting.PredictedHistogramDisplay` draws them as
+# densities with their means (solid) and the true values (dashed).
 reg = HLGaussRegressor(max_epochs=80, random_state=0).fit(X_train, y_train)
-rows = [0, 1, 2]
-proba = reg.predict_distribution(X_test[rows])
-bounds = reg.predict_quantiles(X_test[rows], quantiles=[0.1, 0.9])
-width = np.diff(reg.bin_edges_)
-fig, axes = plt.subplots(1, 3, figsize=(10, 3), sharey=True)
-for ax, p, (lo, hi), i in zip(axes, proba, bounds, rows):
-    ax.bar(reg.bin_centers_, p / width, width=width, color="C0", alpha=0.6)
-    ax.axvline(reg.predict(X_test[[i]])[0], color="C0", label="mean")
-    ax.axvspan(lo, hi, color="C1", alpha=0.15, label="80% interval")
-    ax.axvline(y_test[i], color="k", ls="--", label="true")
-    ax.set_xlabel("disease progression")
-axes[0].set_ylabel("density")
-axes[0].legend(fontsize=8)
-fig.tight_layout()
+PredictedHistogramDisplay.from_estimator(reg, X_test[:3], y_test[:3])
 
 # %%
-# The 80% intervals of the histograms on the test rows:
+# Early stopping, and the training curve
+# --------------------------------------
+# With ``early_stopping=True`` 10% of the rows are held out and the weights of
+# the best validation epoch are kept;
+# :class:`~sklweights.plotting.TrainingHistoryDisplay` shows both losses.
+stopped = HLGaussRegressor(early_stopping=True, n_iter_no_change=20, random_state=0)
+stopped.fit(X_train, y_train)
+TrainingHistoryDisplay.from_estimator(stopped)
+print(
+    f"stopped after {stopped.n_epochs_} epochs, kept epoch {stopped.best_epoch_}; "
+    f"test MSE {np.mean((stopped.predict(X_test) - y_test) ** 2):.0f}"
+)
+
+# %%
+# The 80% intervals of the 80-epoch model's histograms on the test rows:
 q = reg.predict_quantiles(X_test, quantiles=[0.1, 0.9])
 coverage = np.mean((y_test >= q[:, 0]) & (y_test <= q[:, 1]))
 print(f"80% interval coverage on the test rows: {coverage:.2f}")

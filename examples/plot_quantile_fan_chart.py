@@ -27,6 +27,7 @@ from sklweights.metrics import (
     mean_interval_width,
     weighted_interval_score,
 )
+from sklweights.plotting import IntervalCoverageDisplay, QuantileFanDisplay
 
 levels = [0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95]
 X, y = make_heteroscedastic_regression(600, 1, random_state=0)
@@ -89,22 +90,24 @@ fig.tight_layout()
 # Fan chart
 # ---------
 # The calibrated bands next to the true conditional quantiles (dashed).
+# :class:`~sklweights.plotting.QuantileFanDisplay` draws the bands along a
+# feature and gives each band's empirical coverage in the legend.
+disp = QuantileFanDisplay.from_estimator(
+    agg,
+    X_test,
+    y_test,
+    name="QuantileAggregator(weighting='medium', conformal='split')",
+)
 order = np.argsort(X_test[:, 0])
-x = X_test[order, 0]
-q = agg.predict_quantiles(X_test)[order]
-fig, ax = plt.subplots(figsize=(7, 4))
-ax.scatter(X_test[:, 0], y_test, s=3, color="0.6", alpha=0.4, label="test data")
-for (lo, hi), alpha, label in (
-    ((0, 6), 0.2, "90%"),
-    ((1, 5), 0.3, "80%"),
-    ((2, 4), 0.45, "50%"),
-):
-    ax.fill_between(x, q[:, lo], q[:, hi], color="C0", alpha=alpha, lw=0, label=label)
-ax.plot(x, q[:, 3], color="C0", lw=1.5, label="median")
-ax.plot(x, true_q[order][:, [0, 6]], "k--", lw=0.8)
-ax.set_xlabel("x")
-ax.set_ylabel("y")
-ax.legend(loc="lower left", fontsize=8, ncol=2)
-ax.set_title("QuantileAggregator(weighting='medium', conformal='split')")
-fig.tight_layout()
+disp.ax_.plot(X_test[order, 0], true_q[order][:, [0, 6]], "k--", lw=0.8)
+disp.figure_.set_size_inches(7, 4)
+disp.figure_.tight_layout()
+
+# %%
+# Coverage by predicted width
+# ---------------------------
+# Marginal coverage can hide intervals that are too narrow where they are
+# narrow; :class:`~sklweights.plotting.IntervalCoverageDisplay` bins the rows
+# by the width of their 90% interval.
+IntervalCoverageDisplay.from_estimator(agg, X_test, y_test, confidence_level=0.9)
 plt.show()

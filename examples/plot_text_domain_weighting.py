@@ -30,7 +30,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 
 from sklweights.datasets import make_multidomain_sentiment
-from sklweights.metrics import per_domain_score
+from sklweights.plotting import DomainWeightsDisplay, GroupScoreDisplay
 from sklweights.text import LinearDomainWeightedClassifier
 
 X, y, domains = make_multidomain_sentiment(
@@ -59,50 +59,28 @@ models = {
     "per-domain, DBD weights": dbd,
     "per-domain, classifier weights": posterior,
 }
-scores = {
-    name: per_domain_score(y_test, model.predict(X_test), d_test)
-    for name, model in models.items()
-}
 for name, model in models.items():
     print(f"{name:32s} accuracy {np.mean(model.predict(X_test) == y_test):.3f}")
 print("DBD domain accuracy:", np.mean(dbd.predict_domain(X_test) == d_test))
 
-names = sorted(set(d_test))
-fig, ax = plt.subplots(figsize=(7, 3.5))
-width = 0.27
-for i, (name, s) in enumerate(scores.items()):
-    ax.bar(np.arange(len(names)) + i * width, [s[k] for k in names], width, label=name)
-ax.set_xticks(np.arange(len(names)) + width)
-ax.set_xticklabels(names)
-ax.set_ylim(0.5, 1)
-ax.set_ylabel("accuracy")
-ax.set_title("Per-domain accuracy")
-ax.legend(loc="lower right", fontsize=8)
-fig.tight_layout()
+disp = GroupScoreDisplay.from_estimator(models, X_test, y_test, d_test)
+disp.ax_.set_ylim(0.5, 1)
+disp.ax_.set_title("Per-domain accuracy")
+disp.figure_.tight_layout()
 
 # %%
 # The DBD weights of example sentences
 # ------------------------------------
 # A sentence made of one domain's topic words gets most of its weight on that
 # domain; a sentence of shared words only gets uniform weights.
-topic = {d: X_train[d_train == d][0].split() for d in names}
+topic = {d: X_train[d_train == d][0].split() for d in dbd.domains_}
 examples = [
     " ".join(w for w in topic["books"] if w not in {"good", "bad"}),
     " ".join(topic["electronics"][:4]),
     "this was really good",
     "unknown words only",
 ]
-weights = dbd.domain_weights(examples)
-fig, ax = plt.subplots(figsize=(7, 2.8))
-im = ax.imshow(weights, cmap="Blues", vmin=0, vmax=1)
-ax.set_xticks(range(len(dbd.domains_)))
-ax.set_xticklabels(dbd.domains_)
-ax.set_yticks(range(len(examples)))
-ax.set_yticklabels([e[:40] for e in examples], fontsize=8)
-for i in range(weights.shape[0]):
-    for j in range(weights.shape[1]):
-        ax.text(j, i, f"{weights[i, j]:.2f}", ha="center", va="center", fontsize=8)
-ax.set_title("Domain Belonging Degree of example sentences")
-fig.colorbar(im, ax=ax)
-fig.tight_layout()
+disp = DomainWeightsDisplay.from_estimator(dbd, examples)
+disp.ax_.set_title("Domain Belonging Degree of example sentences", pad=24)
+disp.figure_.tight_layout()
 plt.show()

@@ -10,7 +10,7 @@ imports torch or matplotlib; the torch estimators import torch when fitted.
 
 __version__ = "0.1.0.dev0"
 
-from . import datasets, losses, metrics, utils  # noqa: E402
+from . import datasets, losses, metrics, plotting, utils  # noqa: E402
 from .classification import *  # noqa: E402, F403
 from .classification import __all__ as _classification_all  # noqa: E402
 from .kernel import *  # noqa: E402, F403
@@ -39,4 +39,4 @@ __all__ = sorted(
         *_selection_all,
         *_text_all,
     }
-) + ["__version__", "datasets", "losses", "metrics", "utils"]
+) + ["__version__", "datasets", "losses", "metrics", "plotting", "utils"]

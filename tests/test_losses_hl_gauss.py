@@ -186,3 +186,12 @@ def test_bad_arguments_name_themselves():
         HLGaussLoss.from_range(1, 0, n_bins=10)
     with pytest.raises(ValueError, match="sigma_ratio"):
         HLGaussLoss.from_range(0, 1, n_bins=10, sigma_ratio=-1)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import sklweights.losses._hl_gauss as functions
+
+    result = doctest.testmod(functions, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

@@ -175,9 +175,16 @@ def rare_class_calibration_error(y_true, proba_pred, *, n_bins=None):
         n_bins = max(int(round(n / 100)), 10)
     if int(n_bins) < 1:
         raise ValueError(f"n_bins must be a positive int; got {n_bins}.")
-    n_bins = min(int(n_bins), n)
-    order = np.argsort(p, kind="stable")
-    total = 0.0
-    for chunk in np.array_split(order, n_bins):
-        total += float(((p[chunk] - o[chunk].mean()) ** 2).sum())
-    return total / n
+    bins = equal_frequency_bins(p, n_bins)
+    return sum(float(((p[b] - o[b].mean()) ** 2).sum()) for b in bins) / n
+
+
+def equal_frequency_bins(proba, n_bins):
+    """Row indices of ``n_bins`` groups of (nearly) equal size, by sorted ``proba``.
+
+    The binning of :func:`rare_class_calibration_error` (and of the
+    reliability diagram that draws it).
+    """
+    n_bins = min(int(n_bins), len(proba))
+    order = np.argsort(proba, kind="stable")
+    return np.array_split(order, n_bins)

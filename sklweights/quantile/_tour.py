@@ -81,18 +81,13 @@ def run(ctx):
     )
 
     ctx.step("figure")
-    import matplotlib.pyplot as plt
+    from sklweights.plotting import QuantileFanDisplay
 
-    order = np.argsort(Xt[:, 0])
-    x = Xt[order, 0]
-    q = fitted[("medium", "split")][order]
-    fig, ax = plt.subplots(figsize=(6, 3.6))
-    ax.scatter(Xt[:, 0], yt, s=3, color="0.6", alpha=0.5, label="test data")
-    for (lo, hi), alpha in (((0, 6), 0.2), ((1, 5), 0.3), ((2, 4), 0.45)):
-        ax.fill_between(x, q[:, lo], q[:, hi], color="C0", alpha=alpha, lw=0)
-    ax.plot(x, q[:, 3], color="C0", lw=1.5, label="median")
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
-    ax.set_title("QuantileAggregator (medium, split CQR): 50/80/90% bands")
-    ax.legend(loc="upper left", fontsize=8)
-    ctx.savefig(fig, "quantile_fan_chart")
+    disp = QuantileFanDisplay.from_predictions(
+        Xt[:, 0],
+        fitted[("medium", "split")],
+        levels,
+        y_true=yt,
+        name="QuantileAggregator (medium, split CQR)",
+    )
+    ctx.savefig(disp.figure_, "quantile_fan_chart")

@@ -7,14 +7,13 @@ import numpy as np
 
 
 def run(ctx):
-    import matplotlib.pyplot as plt
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import train_test_split
     from sklearn.pipeline import make_pipeline
 
     from sklweights.datasets import make_multidomain_sentiment
-    from sklweights.metrics import per_domain_score
+    from sklweights.plotting import GroupScoreDisplay
     from sklweights.text import (
         DomainWeightedCapsuleClassifier,
         LinearDomainWeightedClassifier,
@@ -65,7 +64,7 @@ def run(ctx):
                 True,
             )
         )
-    per_domain = {}
+    predictions = {}
     for name, model, domain_aware in models:
         ctx.step(f"fitting {name}")
         t = time.perf_counter()
@@ -79,25 +78,12 @@ def run(ctx):
         if domain_aware:
             row["domain_accuracy"] = float(np.mean(model.predict_domain(Xte) == dte))
         ctx.add_row(name, **row)
-        per_domain[name] = per_domain_score(yte, pred, dte)
+        predictions[name] = pred
 
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    domains = sorted(set(dte))
-    width = 0.8 / len(per_domain)
-    for i, (name, scores) in enumerate(per_domain.items()):
-        ax.bar(
-            np.arange(len(domains)) + i * width,
-            [scores[k] for k in domains],
-            width,
-            label=name,
-        )
-    ax.set_xticks(np.arange(len(domains)) + width * (len(per_domain) - 1) / 2)
-    ax.set_xticklabels(domains)
-    ax.set_ylabel("accuracy")
-    ax.set_ylim(0.5, 1.0)
-    ax.set_title("Per-domain accuracy with polarity-flipping words")
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
-    ctx.savefig(fig, "text_per_domain_accuracy")
+    disp = GroupScoreDisplay.from_predictions(yte, predictions, dte)
+    disp.ax_.set_ylim(0.5, 1.0)
+    disp.ax_.set_title("Per-domain accuracy with polarity-flipping words")
+    ctx.savefig(disp.figure_, "text_per_domain_accuracy")
     if ctx.quick:
         ctx.note("Quick mode: the capsule network is left out (see the full tour).")
     ctx.note(

@@ -18,7 +18,7 @@ This module gathers them (the layout of scikit-learn's
 import importlib
 
 #: Subpackages that hold shared machinery, not methods.
-SHARED_SUBPACKAGES = ("datasets", "losses", "metrics", "utils")
+SHARED_SUBPACKAGES = ("datasets", "losses", "metrics", "plotting", "utils")
 
 
 def method_subpackages():

@@ -1,0 +1,35 @@
+"""Displays: the package's figures as objects a user can call.
+
+In scikit-learn's Display pattern (:class:`sklearn.metrics.RocCurveDisplay`):
+``Display.from_estimator(estimator, X, y, ...)`` or
+``Display.from_predictions(...)`` compute the figure's values (kept as
+attributes) and draw them; ``display.plot(ax=...)`` draws again, into given
+axes. matplotlib (``pip install 'sklweights[plot]'``) is imported when a
+Display draws, never by ``import sklweights``.
+
+* :class:`TrainingHistoryDisplay`: loss per epoch of every torch estimator.
+* :class:`ReliabilityDisplay`: calibration of one class's probability (the
+  PRESTO paper's rare-class metric, or scikit-learn's uniform bins).
+* :class:`QuantileFanDisplay`, :class:`IntervalCoverageDisplay`: quantile
+  bands along a feature; coverage by predicted interval width.
+* :class:`PredictedHistogramDisplay`: the predicted distributions of
+  :class:`~sklweights.regression.HLGaussRegressor`.
+* :class:`DomainWeightsDisplay`, :class:`GroupScoreDisplay`: documents'
+  domain weights; a score per domain (or any group) for several models.
+"""
+
+from ._calibration import ReliabilityDisplay
+from ._distribution import PredictedHistogramDisplay
+from ._groups import DomainWeightsDisplay, GroupScoreDisplay
+from ._history import TrainingHistoryDisplay
+from ._quantile import IntervalCoverageDisplay, QuantileFanDisplay
+
+__all__ = [
+    "DomainWeightsDisplay",
+    "GroupScoreDisplay",
+    "IntervalCoverageDisplay",
+    "PredictedHistogramDisplay",
+    "QuantileFanDisplay",
+    "ReliabilityDisplay",
+    "TrainingHistoryDisplay",
+]

@@ -1,0 +1,223 @@
+"""Displays: computed values against independent computations, drawing, agreement."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.calibration import calibration_curve
+from sklearn.datasets import make_classification, make_friedman1
+from sklearn.linear_model import LogisticRegression
+
+from sklweights.metrics import rare_class_calibration_error
+from sklweights.plotting import (
+    DomainWeightsDisplay,
+    GroupScoreDisplay,
+    IntervalCoverageDisplay,
+    PredictedHistogramDisplay,
+    QuantileFanDisplay,
+    ReliabilityDisplay,
+    TrainingHistoryDisplay,
+)
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+plt = pytest.importorskip("matplotlib.pyplot")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def regression():
+    pytest.importorskip("torch")
+    from sklweights.regression import HLGaussRegressor
+
+    X, y = make_friedman1(150, noise=0.5, random_state=0)
+    reg = HLGaussRegressor(
+        max_epochs=60,
+        learning_rate=1e-2,
+        hidden_layer_sizes=(32,),
+        early_stopping=True,
+        n_iter_no_change=2,
+        device="cpu",
+        random_state=0,
+    ).fit(X[:100], y[:100])
+    return reg, X[100:], y[100:]
+
+
+def test_import_sklweights_plotting_does_not_import_matplotlib():
+    code = (
+        "import sys, sklweights, sklweights.plotting\n"
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_training_history_display(regression):
+    reg, _, _ = regression
+    fig, ax = plt.subplots()
+    disp = TrainingHistoryDisplay.from_estimator(reg, ax=ax)
+    assert disp.ax_ is ax and disp.figure_ is fig
+    np.testing.assert_array_equal(
+        disp.train_loss, [h["train_loss"] for h in reg.history_]
+    )
+    np.testing.assert_array_equal(
+        disp.valid_loss, [h["valid_loss"] for h in reg.history_]
+    )
+    assert disp.best_epoch == reg.best_epoch_ < reg.n_epochs_
+    assert disp.best_line_ is not None and disp.best_line_.get_xdata()[0] == (
+        reg.best_epoch_
+    )
+    assert len(ax.lines) >= 2
+    same = TrainingHistoryDisplay.from_history(reg.history_, best_epoch=reg.best_epoch_)
+    np.testing.assert_array_equal(same.train_loss, disp.train_loss)
+    assert disp.plot(ax=ax, logy=True) is disp and ax.get_yscale() == "log"
+    with pytest.raises(TypeError, match="no history_"):
+        TrainingHistoryDisplay.from_estimator(
+            LogisticRegression().fit([[0], [1]], [0, 1])
+        )
+    with pytest.raises(ValueError, match="empty"):
+        TrainingHistoryDisplay.from_history([])
+    with pytest.raises(ValueError, match="per-epoch dicts"):
+        TrainingHistoryDisplay.from_history([1.0, 2.0])
+
+
+def test_reliability_uniform_bins_are_calibration_curves():
+    rng = np.random.default_rng(0)
+    p = rng.uniform(size=700)
+    y = rng.uniform(size=700) < p**1.5
+    disp = ReliabilityDisplay.from_predictions(y, p, n_bins=8, strategy="uniform")
+    prob_true, prob_pred = calibration_curve(y, p, n_bins=8, strategy="uniform")
+    np.testing.assert_allclose(disp.prob_true, prob_true)
+    np.testing.assert_allclose(disp.prob_pred, prob_pred)
+    assert disp.bin_counts.sum() == 700
+
+
+def test_reliability_equal_frequency_is_the_presto_metric():
+    rng = np.random.default_rng(1)
+    p = rng.beta(1, 8, size=503)
+    y = rng.uniform(size=503) < p
+    disp = ReliabilityDisplay.from_predictions(y, p, n_bins=12)
+    assert disp.calibration_error == pytest.approx(
+        rare_class_calibration_error(y, p, n_bins=12), rel=1e-12
+    )
+    # equal-size bins of the sorted predictions
+    order = np.argsort(p, kind="stable")
+    first = order[: disp.bin_counts[0]]
+    assert disp.bin_counts.max() - disp.bin_counts.min() <= 1
+    assert disp.prob_pred[0] == pytest.approx(p[first].mean())
+    assert disp.prob_true[0] == pytest.approx(y[first].mean())
+
+
+def test_reliability_from_estimator_takes_the_last_class_by_default():
+    X, y = make_classification(400, 5, n_informative=3, n_classes=3, random_state=0)
+    clf = LogisticRegression().fit(X, y)
+    fig, ax = plt.subplots()
+    disp = ReliabilityDisplay.from_estimator(clf, X, y, ax=ax)
+    ref = ReliabilityDisplay.from_predictions(y == 2, clf.predict_proba(X)[:, 2])
+    np.testing.assert_array_equal(disp.prob_true, ref.prob_true)
+    assert disp.ax_ is ax and disp.line_ in ax.lines
+    first = ReliabilityDisplay.from_estimator(clf, X, y, pos_label=0)
+    assert first.calibration_error == pytest.approx(
+        rare_class_calibration_error(y == 0, clf.predict_proba(X)[:, 0], n_bins=10)
+    )
+    with pytest.raises(ValueError, match="not a class"):
+        ReliabilityDisplay.from_estimator(clf, X, y, pos_label=7)
+    with pytest.raises(ValueError, match="strategy"):
+        ReliabilityDisplay.from_predictions(
+            y == 0, clf.predict_proba(X)[:, 0], strategy="kmeans"
+        )
+    with pytest.raises(ValueError, match="0/1"):
+        ReliabilityDisplay.from_predictions(y, clf.predict_proba(X)[:, 0])
+
+
+def test_quantile_fan_from_estimator_and_predictions_agree(regression):
+    reg, X, y = regression
+    disp = QuantileFanDisplay.from_estimator(reg, X, y, feature=3)
+    q = reg.predict_quantiles(X)
+    ref = QuantileFanDisplay.from_predictions(X[:, 3], q, reg.quantiles_, y_true=y)
+    np.testing.assert_array_equal(disp.y_quantiles, ref.y_quantiles)
+    assert np.all(np.diff(disp.x) >= 0)
+    order = np.argsort(X[:, 3], kind="stable")
+    np.testing.assert_array_equal(disp.y_quantiles, q[order])
+    # one band per symmetric pair of the default levels, coverage by hand
+    assert set(disp.coverage) == {(0.05, 0.95), (0.1, 0.9), (0.25, 0.75)}
+    inside = (y >= q[:, 1]) & (y <= q[:, 5])
+    assert disp.coverage[0.1, 0.9] == pytest.approx(inside.mean())
+    assert len(disp.bands_) == 3 and disp.median_line_ is not None
+    assert disp.xlabel == "feature 3"
+    with pytest.raises(ValueError, match="feature must be a column index"):
+        QuantileFanDisplay.from_estimator(reg, X, y, feature=99)
+    with pytest.raises(TypeError, match="no predict_quantiles"):
+        QuantileFanDisplay.from_estimator(LogisticRegression(), X, y)
+
+
+def test_interval_coverage_by_width_bins(regression):
+    reg, X, y = regression
+    disp = IntervalCoverageDisplay.from_estimator(
+        reg, X, y, confidence_level=0.8, n_bins=4
+    )
+    lo, hi = reg.predict_interval(X, confidence_level=0.8).T
+    order = np.argsort(hi - lo, kind="stable")
+    for k, rows in enumerate(np.array_split(order, 4)):
+        inside = (y[rows] >= lo[rows]) & (y[rows] <= hi[rows])
+        assert disp.coverage[k] == pytest.approx(inside.mean())
+        assert disp.mean_width[k] == pytest.approx(np.mean(hi[rows] - lo[rows]))
+    assert np.all(np.diff(disp.mean_width) >= 0)
+    ref = IntervalCoverageDisplay.from_predictions(y, lo, hi, n_bins=4)
+    np.testing.assert_array_equal(ref.coverage, disp.coverage)
+    with pytest.raises(ValueError, match="n_bins"):
+        IntervalCoverageDisplay.from_predictions(y, lo, hi, n_bins=0)
+
+
+def test_predicted_histograms(regression):
+    reg, X, y = regression
+    disp = PredictedHistogramDisplay.from_estimator(reg, X[:3], y[:3])
+    np.testing.assert_allclose(disp.mean, reg.predict(X[:3]))
+    np.testing.assert_allclose((disp.density * np.diff(reg.bin_edges_)).sum(1), 1.0)
+    assert len(disp.steps_) == 3
+    with pytest.raises(ValueError, match="columns for"):
+        PredictedHistogramDisplay.from_predictions([0, 1, 2], [[0.5, 0.3, 0.2]])
+    with pytest.raises(ValueError, match="sum to one"):
+        PredictedHistogramDisplay.from_predictions([0, 1, 2], [[0.5, 0.3]])
+
+
+def test_domain_weights_and_group_scores():
+    from sklweights.datasets import make_multidomain_sentiment
+    from sklweights.text import LinearDomainWeightedClassifier
+
+    X, y, d = make_multidomain_sentiment(
+        n_domains=3, n_samples_per_domain=60, random_state=0
+    )
+    clf = LinearDomainWeightedClassifier(random_state=0).fit(X, y, domains=d)
+    disp = DomainWeightsDisplay.from_estimator(clf, list(X[:4]))
+    np.testing.assert_array_equal(disp.weights, clf.domain_weights(list(X[:4])))
+    assert list(disp.domains) == list(clf.domains_) and len(disp.bars_) == 3
+    assert all(len(label) <= 40 for label in disp.labels)
+    scores = GroupScoreDisplay.from_estimator({"linear": clf}, X, y, d)
+    pred = clf.predict(X)
+    for k, g in enumerate(scores.groups):
+        assert scores.scores["linear"][k] == pytest.approx(
+            np.mean(pred[d == g] == y[d == g])
+        )
+    with pytest.raises(ValueError, match="simplex"):
+        DomainWeightsDisplay.from_predictions([[0.5, 0.6]], ["a", "b"])
+    with pytest.raises(ValueError, match="name the 2 columns"):
+        DomainWeightsDisplay.from_predictions([[0.5, 0.5]], ["a"])
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import sklweights.plotting._calibration as a
+    import sklweights.plotting._distribution as b
+    import sklweights.plotting._groups as c
+    import sklweights.plotting._quantile as e
+
+    for mod in (a, b, c, e):
+        result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.attempted > 0 and result.failed == 0, mod.__name__
