@@ -16,13 +16,13 @@ of cut-offs, then look at the one knob AnyLoss adds: the amplifier ``L``.
 # Data and the two approaches
 # ---------------------------
 import matplotlib.pyplot as plt
-import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import TunedThresholdClassifierCV, train_test_split
 
 from sklweights.classification import AnyLossClassifier
 from sklweights.datasets import make_anyloss_random
+from sklweights.plotting import ThresholdMetricDisplay
 
 X, y = make_anyloss_random()
 X_train, X_test, y_train, y_test = train_test_split(
@@ -51,20 +51,16 @@ for name, f1 in rows:
 # ----------------------
 # AnyLoss puts its best cut-off where it was trained to, at 0.5; log-loss
 # training needs the threshold moved far below 0.5 to reach the same F1.
-thresholds = np.linspace(0.02, 0.98, 49)
-p_any = anyloss.predict_proba(X_test)[:, 1]
-p_log = logistic.predict_proba(X_test)[:, 1]
-fig, ax = plt.subplots(figsize=(6, 4))
-ax.plot(
-    thresholds, [f1_score(y_test, p_any > t) for t in thresholds], label="AnyLoss-F1"
+# (:class:`~sklweights.plotting.ThresholdMetricDisplay`; the second call draws
+# into the first one's axes.)
+disp = ThresholdMetricDisplay.from_estimator(anyloss, X_test, y_test, name="AnyLoss-F1")
+ThresholdMetricDisplay.from_estimator(
+    logistic, X_test, y_test, name="log-loss", ax=disp.ax_
 )
-ax.plot(thresholds, [f1_score(y_test, p_log > t) for t in thresholds], label="log-loss")
-ax.axvline(0.5, color="grey", lw=0.8, ls=":")
-ax.axvline(tuned.best_threshold_, color="C1", lw=0.8, ls="--", label="tuned cut")
-ax.set_xlabel("cut-off on the predicted probability")
-ax.set_ylabel("test F1")
-ax.legend()
-fig.tight_layout()
+disp.ax_.axvline(tuned.best_threshold_, color="C1", lw=0.8, ls="--", label="tuned cut")
+disp.ax_.set_ylabel("test F1")
+disp.ax_.legend(fontsize=8)
+disp.figure_.tight_layout()
 
 # %%
 # F1 against the amplifier

@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sklweights.kernel import SelfDistilledKernelRidge, self_distillation_path
+from sklweights.plotting import DistillationPathDisplay
 
 X = np.arange(0, 1.1, 0.1).reshape(-1, 1)
 y = np.array(
@@ -35,17 +36,12 @@ path = self_distillation_path(
     X, y, grid, truth, weights=weights, n_steps=12, alpha=0.2, gamma=80.0
 )
 
-fig, ax = plt.subplots(figsize=(6.5, 4))
-for i, w in enumerate(weights):
-    (line,) = ax.plot(path.steps, path.val_mse[i], "o-", ms=3, label=f"weight {w:g}")
-    if np.isfinite(path.limit_val_mse[i]) and w > 0:
-        ax.axhline(path.limit_val_mse[i], color=line.get_color(), ls=":", lw=1)
-ax.set_xlabel("distillation step (0 = the teacher)")
-ax.set_ylabel("MSE against sin(2 pi x)")
-ax.set_ylim(0.14, 0.2)
-ax.set_title("dotted: the limit, KernelRidge(alpha=0.2 / weight)")
-ax.legend()
-fig.tight_layout()
+# :class:`~sklweights.plotting.DistillationPathDisplay` draws the path:
+disp = DistillationPathDisplay.from_path(path)
+disp.ax_.set_ylabel("MSE against sin(2 pi x)")
+disp.ax_.set_ylim(0.14, 0.2)
+disp.ax_.set_title("dotted: the limit, KernelRidge(alpha=0.2 / weight)")
+disp.figure_.tight_layout()
 
 # %%
 # The best weight has a closed form, and it leaves [0, 1]

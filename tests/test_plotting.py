@@ -11,12 +11,15 @@ from sklearn.linear_model import LogisticRegression
 
 from sklweights.metrics import rare_class_calibration_error
 from sklweights.plotting import (
+    CumulativeProbabilityDisplay,
+    DistillationPathDisplay,
     DomainWeightsDisplay,
     GroupScoreDisplay,
     IntervalCoverageDisplay,
     PredictedHistogramDisplay,
     QuantileFanDisplay,
     ReliabilityDisplay,
+    ThresholdMetricDisplay,
     TrainingHistoryDisplay,
 )
 
@@ -210,14 +213,79 @@ def test_domain_weights_and_group_scores():
         DomainWeightsDisplay.from_predictions([[0.5, 0.5]], ["a"])
 
 
+def test_threshold_metric_display():
+    from sklearn.metrics import balanced_accuracy_score, f1_score
+
+    X, y = make_classification(300, 5, weights=[0.85], random_state=0)
+    clf = LogisticRegression().fit(X, y)
+    disp = ThresholdMetricDisplay.from_estimator(clf, X, y)
+    p = clf.predict_proba(X)[:, 1]
+    manual = [f1_score(y, p > t) for t in disp.thresholds]
+    np.testing.assert_allclose(disp.scores, manual)
+    assert disp.best_threshold_ == disp.thresholds[np.argmax(manual)]
+    bal = ThresholdMetricDisplay.from_predictions(
+        y, p, metric=balanced_accuracy_score, thresholds=[0.3, 0.5]
+    )
+    np.testing.assert_allclose(
+        bal.scores, [balanced_accuracy_score(y, p > t) for t in (0.3, 0.5)]
+    )
+    X3, y3 = make_classification(200, 5, n_informative=3, n_classes=3, random_state=0)
+    with pytest.raises(ValueError, match="binary"):
+        ThresholdMetricDisplay.from_estimator(LogisticRegression().fit(X3, y3), X3, y3)
+    with pytest.raises(ValueError, match="metric must be one of"):
+        ThresholdMetricDisplay.from_predictions(y, p, metric="auc")
+
+
+def test_distillation_path_display():
+    from sklweights.kernel import SelfDistilledKernelRidge, self_distillation_path
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(60, 1))
+    y = np.sin(6 * X[:, 0]) + 0.3 * rng.normal(size=60)
+    Xv = rng.uniform(size=(40, 1))
+    yv = np.sin(6 * Xv[:, 0])
+    path = self_distillation_path(X, y, Xv, yv, weights=[0.2, 0.6], n_steps=4)
+    disp = DistillationPathDisplay.from_path(path)
+    np.testing.assert_array_equal(disp.val_mse, path.val_mse)
+    np.testing.assert_array_equal(disp.best_step_, np.argmin(path.val_mse, axis=1))
+    assert len(disp.lines_) == 2
+    model = SelfDistilledKernelRidge(n_steps=3, weight=0.6).fit(X, y)
+    fitted = DistillationPathDisplay.from_estimator(model, Xv, yv)
+    manual = [np.mean((f - yv) ** 2) for f in model.staged_predict(Xv)]
+    np.testing.assert_allclose(fitted.val_mse[0], manual)
+    with pytest.raises(ValueError, match="val_mse"):
+        DistillationPathDisplay.from_path(
+            self_distillation_path(X, y, weights=[0.5], n_steps=2)
+        )
+
+
+def test_cumulative_probability_display():
+    X, y = make_classification(
+        300, 4, n_informative=3, n_redundant=0, n_classes=3, random_state=0
+    )
+    clf = LogisticRegression().fit(X, y)
+    grid = np.linspace(-2, 2, 7)
+    disp = CumulativeProbabilityDisplay.from_estimator(clf, X, feature=1, grid=grid)
+    points = np.tile(np.median(X, axis=0), (7, 1))
+    points[:, 1] = grid
+    np.testing.assert_allclose(
+        disp.cumulative, np.cumsum(clf.predict_proba(points), axis=1)[:, :2]
+    )
+    assert np.all(np.diff(disp.cumulative, axis=1) >= 0)
+    assert len(disp.lines_) == 2
+    with pytest.raises(ValueError, match="feature must be a column index"):
+        CumulativeProbabilityDisplay.from_estimator(clf, X, feature=9)
+
+
 def test_docstring_examples_run():
     import doctest
 
     import sklweights.plotting._calibration as a
+    import sklweights.plotting._curves as d
     import sklweights.plotting._distribution as b
     import sklweights.plotting._groups as c
     import sklweights.plotting._quantile as e
 
-    for mod in (a, b, c, e):
+    for mod in (a, b, c, d, e):
         result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.attempted > 0 and result.failed == 0, mod.__name__

@@ -16,20 +16,32 @@ Display draws, never by ``import sklweights``.
   :class:`~sklweights.regression.HLGaussRegressor`.
 * :class:`DomainWeightsDisplay`, :class:`GroupScoreDisplay`: documents'
   domain weights; a score per domain (or any group) for several models.
+* :class:`ThresholdMetricDisplay`: F1 (or another metric) against the
+  cut-off (AnyLoss); :class:`DistillationPathDisplay`: validation loss
+  against the self-distillation step; :class:`CumulativeProbabilityDisplay`:
+  an ordinal model's cumulative probabilities along a feature (PRESTO).
 """
 
 from ._calibration import ReliabilityDisplay
+from ._curves import (
+    CumulativeProbabilityDisplay,
+    DistillationPathDisplay,
+    ThresholdMetricDisplay,
+)
 from ._distribution import PredictedHistogramDisplay
 from ._groups import DomainWeightsDisplay, GroupScoreDisplay
 from ._history import TrainingHistoryDisplay
 from ._quantile import IntervalCoverageDisplay, QuantileFanDisplay
 
 __all__ = [
+    "CumulativeProbabilityDisplay",
+    "DistillationPathDisplay",
     "DomainWeightsDisplay",
     "GroupScoreDisplay",
     "IntervalCoverageDisplay",
     "PredictedHistogramDisplay",
     "QuantileFanDisplay",
     "ReliabilityDisplay",
+    "ThresholdMetricDisplay",
     "TrainingHistoryDisplay",
 ]
