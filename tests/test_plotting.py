@@ -66,18 +66,20 @@ def test_training_history_display(regression):
     disp = TrainingHistoryDisplay.from_estimator(reg, ax=ax)
     assert disp.ax_ is ax and disp.figure_ is fig
     np.testing.assert_array_equal(
-        disp.train_loss, [h["train_loss"] for h in reg.history_]
+        disp.curves["train_loss"], [h["train_loss"] for h in reg.history_]
     )
     np.testing.assert_array_equal(
-        disp.valid_loss, [h["valid_loss"] for h in reg.history_]
+        disp.curves["valid_loss"], [h["valid_loss"] for h in reg.history_]
     )
     assert disp.best_epoch == reg.best_epoch_ < reg.n_epochs_
     assert disp.best_line_ is not None and disp.best_line_.get_xdata()[0] == (
         reg.best_epoch_
     )
-    assert len(ax.lines) >= 2
-    same = TrainingHistoryDisplay.from_history(reg.history_, best_epoch=reg.best_epoch_)
-    np.testing.assert_array_equal(same.train_loss, disp.train_loss)
+    assert len(disp.lines_) == 2
+    same = TrainingHistoryDisplay.from_history(reg.history_, keys="time")
+    np.testing.assert_array_equal(
+        same.curves["time"], [h["time"] for h in reg.history_]
+    )
     assert disp.plot(ax=ax, logy=True) is disp and ax.get_yscale() == "log"
     with pytest.raises(TypeError, match="no history_"):
         TrainingHistoryDisplay.from_estimator(
@@ -87,6 +89,8 @@ def test_training_history_display(regression):
         TrainingHistoryDisplay.from_history([])
     with pytest.raises(ValueError, match="per-epoch dicts"):
         TrainingHistoryDisplay.from_history([1.0, 2.0])
+    with pytest.raises(ValueError, match="not in the history"):
+        TrainingHistoryDisplay.from_estimator(reg, keys=["balance_violation"])
 
 
 def test_reliability_uniform_bins_are_calibration_curves():

@@ -10,21 +10,23 @@ __all__ = ["TrainingHistoryDisplay"]
 
 
 class TrainingHistoryDisplay(DisplayMixin):
-    """Training (and validation) loss per epoch, with the early-stopping point.
+    """Per-epoch curves of a torch estimator's ``history_``, with the kept epoch.
 
     Every torch estimator of sklweights records ``history_`` (a list of
-    per-epoch dicts with ``train_loss`` and, with early stopping,
-    ``valid_loss``) and ``best_epoch_``, the epoch whose weights it kept.
+    per-epoch dicts: ``train_loss``, with early stopping ``valid_loss``, and
+    the estimator's own entries, e.g. ``balance_violation`` of
+    :class:`~sklweights.recsys.DebiasedMF`) and ``best_epoch_``, the epoch
+    whose weights it kept.
 
     Parameters
     ----------
     epochs : ndarray of shape (n_epochs,)
-    train_loss : ndarray of shape (n_epochs,)
-    valid_loss : ndarray of shape (n_epochs,) or None
+    curves : dict of str to ndarray of shape (n_epochs,)
+        The plotted entries of the history, by name.
     best_epoch : int or None
         The epoch the fitted model comes from (1-based), if known.
     name : str, default=None
-        Legend label (the estimator's class name from ``from_estimator``).
+        Legend prefix (the estimator's class name from ``from_estimator``).
 
     Attributes
     ----------
@@ -41,61 +43,77 @@ class TrainingHistoryDisplay(DisplayMixin):
     >>> X, y = load_diabetes(return_X_y=True)
     >>> reg = HLGaussRegressor(max_epochs=5, random_state=0)
     >>> disp = TrainingHistoryDisplay.from_estimator(reg.fit(X, y))
-    >>> disp.train_loss.shape
+    >>> disp.curves["train_loss"].shape
     (5,)
     """
 
-    def __init__(self, epochs, train_loss, valid_loss=None, best_epoch=None, name=None):
+    def __init__(self, epochs, curves, best_epoch=None, name=None):
         self.epochs = epochs
-        self.train_loss = train_loss
-        self.valid_loss = valid_loss
+        self.curves = curves
         self.best_epoch = best_epoch
         self.name = name
 
     @classmethod
-    def from_history(cls, history, *, best_epoch=None, name=None, ax=None):
+    def from_history(
+        cls, history, *, keys=None, best_epoch=None, name=None, ax=None, **kwargs
+    ):
         """From a ``history_`` list of per-epoch dicts, and plot.
 
         Parameters
         ----------
         history : list of dict
-            Each with ``epoch`` (optional) and ``train_loss``, optionally
-            ``valid_loss``.
+            One dict per epoch (``epoch`` optional).
+        keys : sequence of str, default=None
+            The entries to plot; ``train_loss`` and, when recorded,
+            ``valid_loss`` when None.
         best_epoch : int, default=None
         name : str, default=None
         ax : matplotlib Axes, default=None
+        **kwargs : dict
+            Passed to :meth:`plot`.
 
         Returns
         -------
         display : TrainingHistoryDisplay
         """
         if not isinstance(history, (list, tuple)) or not all(
-            isinstance(h, dict) and "train_loss" in h for h in history
+            isinstance(h, dict) for h in history
         ):
             raise ValueError(
-                "history must be a list of per-epoch dicts with a 'train_loss' "
-                "(an estimator's history_)."
+                "history must be a list of per-epoch dicts (an estimator's history_)."
             )
         if len(history) == 0:
             raise ValueError("history is empty: the estimator trained no epoch.")
+        recorded = set().union(*history)
+        if keys is None:
+            keys = [k for k in ("train_loss", "valid_loss") if k in recorded]
+        keys = [keys] if isinstance(keys, str) else list(keys)
+        missing = [k for k in keys if k not in recorded]
+        if missing or not keys:
+            raise ValueError(
+                f"keys {missing or keys!r} are not in the history; recorded: "
+                f"{sorted(recorded)}."
+            )
         epochs = np.array([h.get("epoch", i + 1) for i, h in enumerate(history)])
-        train = np.array([h["train_loss"] for h in history], dtype=float)
-        valid = None
-        if any("valid_loss" in h for h in history):
-            valid = np.array([h.get("valid_loss", np.nan) for h in history], float)
-        disp = cls(epochs, train, valid, best_epoch, name)
-        return disp.plot(ax=ax)
+        curves = {
+            k: np.array([h.get(k, np.nan) for h in history], dtype=float) for k in keys
+        }
+        return cls(epochs, curves, best_epoch, name).plot(ax=ax, **kwargs)
 
     @classmethod
-    def from_estimator(cls, estimator, *, name=None, ax=None):
+    def from_estimator(cls, estimator, *, keys=None, name=None, ax=None, **kwargs):
         """From a fitted torch estimator's ``history_`` and ``best_epoch_``.
 
         Parameters
         ----------
         estimator : fitted estimator with ``history_``
+        keys : sequence of str, default=None
+            See :meth:`from_history`.
         name : str, default=None
-            Legend label; the class name when None.
+            Legend prefix; the class name when None.
         ax : matplotlib Axes, default=None
+        **kwargs : dict
+            Passed to :meth:`plot`.
 
         Returns
         -------
@@ -110,9 +128,11 @@ class TrainingHistoryDisplay(DisplayMixin):
             )
         return cls.from_history(
             history,
+            keys=keys,
             best_epoch=getattr(estimator, "best_epoch_", None),
             name=name or type(estimator).__name__,
             ax=ax,
+            **kwargs,
         )
 
     def plot(self, ax=None, *, logy=False, **kwargs):
@@ -123,9 +143,9 @@ class TrainingHistoryDisplay(DisplayMixin):
         ax : matplotlib Axes, default=None
             New axes when None.
         logy : bool, default=False
-            Logarithmic loss axis.
+            Logarithmic vertical axis.
         **kwargs : dict
-            Passed to ``ax.plot`` for the training curve.
+            Passed to ``ax.plot`` for every curve.
 
         Returns
         -------
@@ -133,13 +153,10 @@ class TrainingHistoryDisplay(DisplayMixin):
         """
         ax = self._axes(ax, figsize=(5, 3.5))
         prefix = f"{self.name}: " if self.name else ""
-        self.lines_ = ax.plot(
-            self.epochs, self.train_loss, label=f"{prefix}training loss", **kwargs
-        )
-        if self.valid_loss is not None:
-            self.lines_ += ax.plot(
-                self.epochs, self.valid_loss, label=f"{prefix}validation loss"
-            )
+        self.lines_ = []
+        for key, values in self.curves.items():
+            label = prefix + key.replace("_", " ")
+            self.lines_ += ax.plot(self.epochs, values, label=label, **kwargs)
         self.best_line_ = None
         if self.best_epoch is not None and self.best_epoch < self.epochs[-1]:
             self.best_line_ = ax.axvline(
@@ -148,6 +165,10 @@ class TrainingHistoryDisplay(DisplayMixin):
         if logy:
             ax.set_yscale("log")
         ax.set_xlabel("epoch")
-        ax.set_ylabel("loss")
+        ax.set_ylabel(
+            "loss"
+            if set(self.curves) <= {"train_loss", "valid_loss"}
+            else ", ".join(k.replace("_", " ") for k in self.curves)
+        )
         ax.legend(fontsize=8)
         return self

@@ -19,6 +19,7 @@ def run(ctx):
 
     from sklweights.datasets import make_mnar_ratings
     from sklweights.metrics import ndcg_at_k
+    from sklweights.plotting import TrainingHistoryDisplay
     from sklweights.recsys import DebiasedMF
 
     shape = (100, 150) if ctx.quick else (300, 300)
@@ -71,10 +72,9 @@ def run(ctx):
     axes[0].set_ylim(0.5, None)
     axes[0].set_ylabel("MAR test AUC")
     for m in names:
-        axes[1].plot(
-            [h["balance_violation"] for h in results[m].history_], label=m, marker="."
+        TrainingHistoryDisplay.from_estimator(
+            results[m], keys="balance_violation", name=m, ax=axes[1], marker="."
         )
-    axes[1].set_xlabel("epoch")
     axes[1].set_ylabel("max balance violation")
     axes[1].legend(fontsize=8)
     fig.suptitle("DebiasedMF on semi-synthetic MNAR data")
