@@ -15,9 +15,17 @@ Sections (all in one process, ratios to a named peer, medians over repeats):
   SURENESS reversed so the rarest level is the top class, random 90/10
   splits, binned calibration error of the rare-class probability.
 
+* ``reference`` (optional, never in CI): with ``--reference PATH`` (a
+  checkout of the authors' ``gregfaletto/presto``) and R installed
+  (Debian's ``r-base-core``), their code (the patched ordinalNet, unedited)
+  fitted on the same data at the same lambda: penalised objectives and time
+  ratio. X is centred first, so their intercept back-transform (wrong for
+  non-centred X, see the user guide) does not enter.
+
 Usage::
 
     python benchmarks/presto.py [--quick] [--sections speed,scaling,sim,soup]
+    python benchmarks/presto.py --sections reference --reference ~/presto
 """
 
 import argparse
@@ -393,7 +401,116 @@ def section_soup(args):
     )
 
 
+_REFERENCE_R = r"""
+args <- commandArgs(trailingOnly=TRUE)
+setwd(args[1])
+suppressMessages(source("presto_func.R"))
+X <- as.matrix(read.csv(args[2], header=FALSE))
+y <- factor(scan(args[3], quiet=TRUE), ordered=TRUE)
+lams <- as.numeric(strsplit(args[4], ",")[[1]])
+K <- length(levels(y))
+out <- NULL
+for (lam in lams) {
+    t <- system.time(fit <- getParamEstsMod(X, y, lambdaVals=lam, K=K))[["elapsed"]]
+    out <- rbind(out, c(lam, t, fit$alpha_hat, as.vector(fit$Beta_hat)))
+}
+write.table(out, args[5], sep=",", row.names=FALSE, col.names=FALSE)
+"""
+
+
+def _objective_original_scale(X, y, a, B, lam):
+    """PRESTO's objective at paper-convention (a, B) on centred X (inf if invalid)."""
+    F = 1.0 / (1.0 + np.exp(-(a + X @ B.T)))
+    P = np.diff(F, axis=1, prepend=0.0, append=1.0)[np.arange(len(y)), y]
+    if np.any(P <= 0):
+        return np.inf
+    sd = X.std(axis=0)  # population s.d., as ordinalNet and sklweights
+    D = np.diff(B, axis=0, prepend=0.0) * sd
+    return float(-np.mean(np.log(P)) + lam * np.abs(D).sum())
+
+
+def section_reference(args):
+    """The authors' R code (unedited) on the same data: objective, time."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    from sklweights.datasets import make_presto_ordinal
+    from sklweights.ordinal import PrestoClassifier
+
+    if not args.reference or shutil.which("Rscript") is None:
+        return (
+            "## Reference R code\n\nskipped: needs --reference PATH (a checkout of "
+            "gregfaletto/presto) and Rscript (Debian: r-base-core).\n"
+        )
+    path = str(Path(args.reference).expanduser().resolve())
+    reps = args.reps or (3 if args.quick else 10)
+    lams = tuple(float(v) for v in args.reference_lambdas.split(","))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "fit.R"
+        script.write_text(_REFERENCE_R)
+        for rep in range(reps):
+            X, y, _ = make_presto_ordinal(n_samples=2500, random_state=2000 + rep)
+            X = X - X.mean(axis=0)
+            np.savetxt(Path(tmp) / "X.csv", X, delimiter=",")
+            np.savetxt(Path(tmp) / "y.csv", y + 1, fmt="%d")
+            subprocess.run(
+                [
+                    "Rscript",
+                    str(script),
+                    path,
+                    str(Path(tmp) / "X.csv"),
+                    str(Path(tmp) / "y.csv"),
+                    ",".join(map(str, lams)),
+                    str(Path(tmp) / "out.csv"),
+                ],
+                check=True,
+                capture_output=True,
+            )
+            ref = np.atleast_2d(np.loadtxt(Path(tmp) / "out.csv", delimiter=","))
+            K, p = 4, X.shape[1]
+            for row in ref:
+                lam, t_ref = row[0], row[1]
+                a_ref = row[2 : 2 + K - 1]
+                B_ref = row[2 + K - 1 :].reshape(K - 1, p)  # column-major p x (K-1)
+                t_ours, ours = _time(
+                    lambda lam=lam, X=X, y=y: PrestoClassifier(alpha=lam).fit(X, y), 3
+                )
+                f_ref = _objective_original_scale(X, y, a_ref, B_ref, lam)
+                f_ours = _objective_original_scale(
+                    X, y, -ours.intercept_, -ours.coef_, lam
+                )
+                rows.append((rep, lam, f_ours, f_ref, t_ours, t_ref))
+                print(rows[-1], flush=True)
+    lines = [
+        "| seed | lambda | objective sklweights | objective reference | reference - "
+        "ours | sklweights s | reference s | time ratio reference / ours |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for rep, lam, f_o, f_r, t_o, t_r in rows:
+        lines.append(
+            f"| {2000 + rep} | {lam:g} | {f_o:.10f} | {f_r:.10f} | {f_r - f_o:.2e} | "
+            f"{t_o:.3f} | {t_r:.2f} | {t_r / t_o:.0f} |"
+        )
+    d = np.array([r[3] - r[2] for r in rows])
+    ratio = np.median([r[5] / r[4] for r in rows])
+    return (
+        f"## Reference R code (gregfaletto/presto, unedited), {reps} draws\n\n"
+        "Paper design (n=2500, p=10, K=4), X centred, one lambda per fit (the "
+        "ordinalNet scale, which is sklweights' alpha); both objectives "
+        "evaluated by the same Python function on the returned coefficients "
+        "(inf where a training row gets a non-positive probability). "
+        f"Reference objective minus ours: median {np.median(d):.2e}, min "
+        f"{d.min():.2e}, max {d.max():.2e}; sklweights' objective is lower or "
+        f"equal (to 1e-10) in {int(np.sum(d >= -1e-10))} of {len(d)} fits; "
+        f"median time ratio {ratio:.0f}x (reference / ours, R's time inside "
+        "R).\n\n" + "\n".join(lines) + "\n"
+    )
+
+
 SECTIONS = {
+    "reference": section_reference,
     "speed": section_speed,
     "scaling": section_scaling,
     "sim": section_sim,
@@ -405,7 +522,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller scale")
     parser.add_argument(
-        "--sections", default=",".join(SECTIONS), help="comma-separated sections"
+        "--sections",
+        default=",".join(k for k in SECTIONS if k != "reference"),
+        help="comma-separated sections (reference: optional, needs R)",
     )
     parser.add_argument("--reps", type=int, default=None, help="simulation reps")
     parser.add_argument("--soup-reps", type=int, default=None, help="soup splits")
@@ -417,6 +536,16 @@ def main(argv=None):
     )
     parser.add_argument(
         "--full-statsmodels", action="store_true", help="run slow statsmodels sizes"
+    )
+    parser.add_argument(
+        "--reference",
+        default=None,
+        help="checkout of gregfaletto/presto for the optional R section",
+    )
+    parser.add_argument(
+        "--reference-lambdas",
+        default="0.003,0.01",
+        help="lambdas of the reference section (0.003: the median CV choice)",
     )
     parser.add_argument(
         "--out", default=str(Path(__file__).parent / "results" / "presto.md")

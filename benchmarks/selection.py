@@ -27,6 +27,16 @@ and prints a table (20 s limit per solve):
 
     python benchmarks/selection.py --cc-paths
 
+``--approval`` runs approval profiles with ballots of varying size (empty
+ones included; prefsampling's resampling and impartial cultures) as
+``input="utilities"``, ours against every installed abcvoting backend for AV,
+SAV, PAV, CC, SLAV, geometric OWA (``geom2``) and the sequential rules, on a
+small grid (n 10-100, m 6-50, k 3-10) and a large one, with the per-call
+overhead row; written to ``results/selection_approval.md``:
+
+    python benchmarks/selection.py --approval            # 3 seeds, 10 s cap
+    python benchmarks/selection.py --approval --seeds 1  # a quick look
+
 ``--paper`` runs the paper's main simulation instead (no abcvoting): latent
 quality of committees chosen on biased rankings, for both swap-weight update
 rules of ``make_biased_rankings`` (``swap_update="recompute"``, ours, and
@@ -40,9 +50,11 @@ rules of ``make_biased_rankings`` (``swap_update="recompute"``, ours, and
 import argparse
 import contextlib
 import io
+import math
 import multiprocessing as mp
 import os
 import platform
+import signal
 import sys
 import time
 import warnings
@@ -57,6 +69,9 @@ T_APPROVAL = 5
 
 
 def _child(queue, fn, args):
+    # own process group: a timeout then also ends the solvers' subprocesses
+    # (PuLP runs CBC as one), which would otherwise run on as orphans
+    os.setpgrp()
     # silence solver banners written at the C level (HiGHS through PuLP)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
@@ -75,7 +90,10 @@ def run_capped(fn, args, cap):
     p.start()
     p.join(cap)
     if p.is_alive():
-        p.terminate()
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:  # the child had not set its group yet
+            p.kill()
         p.join()
         return "TO", None
     try:
@@ -622,6 +640,293 @@ def run_cc_paths(cells, seeds, cap):
         )
 
 
+# --------------------------------------------------------------- --approval
+# abcvoting rule -> our keywords (input="utilities"); solver for ours
+APPROVAL_RULES = {
+    "av": ({"rule": "av"}, "auto"),
+    "sav": ({"rule": "sav"}, "auto"),
+    "pav": ({"rule": "pav"}, "auto"),
+    "cc": ({"rule": "cc"}, "auto"),
+    "slav": ({"rule": "slav"}, "auto"),
+    "geom2": ({"rule": "owa", "owa": "geom2"}, "auto"),
+    "seqpav": ({"rule": "pav"}, "greedy"),
+    "seqcc": ({"rule": "cc"}, "greedy"),
+}
+APPROVAL_SMALL = [(10, 6, 3), (20, 10, 4), (50, 20, 5), (100, 30, 6), (100, 50, 10)]
+APPROVAL_LARGE = [(500, 50, 10), (2000, 100, 10)]
+APPROVAL_OVERHEAD = (10, 6, 3)
+ABC_THIELE = ("pav", "cc", "slav", "geom2")
+# abcvoting's exact backends (never its "fastest" pick, which is Gurobi
+# whenever gurobipy imports); "standard" for AV, SAV and the sequential rules
+ABC_BACKENDS = (
+    "branch-and-bound",
+    "pulp-highs",
+    "pulp-cbc",
+    "gurobi",
+    "ortools-cp",
+    "brute-force",
+    "standard",
+)
+
+
+def approval_profile(n, m, culture, seed):
+    """0/1 matrix, ballots of varying size (prefsampling)."""
+    from prefsampling import approval
+
+    if culture == "resampling":
+        ballots = approval.resampling(
+            n, m, phi=0.5, rel_size_central_vote=0.15, seed=seed
+        )
+    else:
+        ballots = approval.impartial(n, m, p=0.15, seed=seed)
+    A = np.zeros((n, m), dtype=np.int64)
+    for v, b in enumerate(ballots):
+        A[v, list(b)] = 1
+    return A
+
+
+def _abc_profile(A):
+    from abcvoting.preferences import Profile, Voter
+
+    prof = Profile(A.shape[1])
+    for row in A:
+        prof.add_voter(Voter(np.flatnonzero(row).tolist()))
+    return prof
+
+
+def _exact_score(rule_id, A, committee):
+    """Exact (fraction) score of a committee under the abcvoting rule."""
+    from fractions import Fraction
+
+    from abcvoting import scores
+
+    base = rule_id[3:] if rule_id.startswith("seq") else rule_id
+    if base == "sav":
+        return sum(
+            Fraction(int(r[list(committee)].sum()), int(r.sum())) for r in A if r.sum()
+        )
+    return scores.thiele_score(base, _abc_profile(A), list(committee))
+
+
+def _median_time(fn, repeats):
+    from threadpoolctl import threadpool_limits
+
+    times, out = [], None
+    with threadpool_limits(1):
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            out = fn()
+            times.append(time.perf_counter() - t0)
+    return float(np.median(times)), out
+
+
+def abc_approval_solve(A, rule_id, k, algorithm, repeats):
+    from abcvoting import abcrules
+
+    prof = _abc_profile(A)
+    tiny = _abc_profile(np.eye(4, dtype=int))
+    abcrules.compute(rule_id, tiny, 2, algorithm=algorithm, resolute=True)  # warm
+    t, (committee,) = _median_time(
+        lambda: abcrules.compute(rule_id, prof, k, algorithm=algorithm, resolute=True),
+        repeats,
+    )
+    return t, tuple(sorted(committee))
+
+
+def ours_approval_solve(A, rule_id, k, solver, repeats):
+    kw, default = APPROVAL_RULES[rule_id]
+    kw = dict(kw)
+    if kw.get("owa") == "geom2":
+        kw["owa"] = 0.5 ** np.arange(k)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warm = dict(kw)
+        if "owa" in warm:
+            warm["owa"] = 0.5 ** np.arange(2)
+        FairCommitteeSelector(2, input="utilities", **warm).fit(np.eye(4))  # warm
+        sel = FairCommitteeSelector(
+            k, input="utilities", solver=solver or default, **kw
+        )
+        t, _ = _median_time(lambda: sel.fit(A), repeats)
+    return t, tuple(sel.selected_.tolist()), sel.solver_
+
+
+def _abc_algorithms(rule_id, m, k):
+    """The installed abcvoting backends for a rule (never its 'fastest' pick)."""
+    from abcvoting import abcrules
+
+    if rule_id not in ABC_THIELE:
+        return ["standard"]
+    algos = [
+        a for a in abcrules.Rule(rule_id).available_algorithms if a in ABC_BACKENDS[:5]
+    ]
+    if math.comb(m, k) <= 20_000:
+        algos.append("brute-force")
+    return algos
+
+
+def approval_cell(n, m, k, culture, seeds, cap, rules):
+    """Times, ratios and agreement for one (n, m, k) over seeds."""
+    out = {}
+    for seed in seeds:
+        A = approval_profile(n, m, culture, seed)
+        repeats = 5 if n * m <= 5000 else 1
+        for rule_id in rules:
+            entry = out.setdefault(rule_id, {"ours": [], "abc": {}, "eq": [0, 0]})
+            st, val = run_capped(
+                ours_approval_solve, (A, rule_id, k, None, repeats), cap + 2
+            )
+            t_ours, ours_score = np.nan, None
+            if st == "ok":
+                t_ours, W, path = val
+                entry.setdefault("paths", set()).add(path.split(" (")[0])
+                ours_score = _exact_score(rule_id, A, W)
+            entry["ours"].append(t_ours)
+            for algo in _abc_algorithms(rule_id, m, k):
+                st, val = run_capped(
+                    abc_approval_solve, (A, rule_id, k, algo, repeats), cap + 2
+                )
+                cell = entry["abc"].setdefault(algo, {"t": [], "to": 0, "err": 0})
+                if st == "ok":
+                    cell["t"].append(val[0])
+                    if ours_score is not None:
+                        cell.setdefault("ratio", []).append(t_ours / val[0])
+                        entry["eq"][1] += 1
+                        entry["eq"][0] += ours_score == _exact_score(rule_id, A, val[1])
+                elif st == "TO":
+                    cell["to"] += 1
+                else:
+                    cell["err"] += 1
+                    cell["msg"] = val
+    return out
+
+
+def run_approval(args):
+    import abcvoting  # noqa: F401
+
+    cap = args.cap or 10.0
+    global CAP
+    CAP = cap
+    seeds = list(range(args.seeds))
+    head, _ = header()
+    import prefsampling
+
+    lines = [
+        "# Approval profiles: FairCommitteeSelector(input='utilities') vs abcvoting",
+        "",
+        head + f" prefsampling {prefsampling.__version__}.",
+        "",
+        f"Command: `python benchmarks/selection.py --approval --seeds {args.seeds}"
+        f"{f' --cap {args.cap:g}' if args.cap else ''}`. Ballots of varying size "
+        "(prefsampling: `resampling` phi = 0.5, central vote 15% of the "
+        "candidates; empty ballots occur), read as 0/1 utilities. Each solve "
+        "runs in a forked child (warmed up on a tiny profile first, native "
+        f"thread pools limited to 1) with a {cap:g} s cap; time = median of 5 "
+        "calls on the small grid, 1 call on the large one; cells are medians "
+        "over seeds (TO: over the cap; err: the backend failed). Ratio = ours / "
+        "that backend, median over seeds and grid points (< 1: ours faster). "
+        "'equal' counts (ours, backend) pairs whose committees have the same "
+        "exact score. Sequential rules: ours is `solver='greedy'`, abcvoting's "
+        "`standard`.",
+        "",
+    ]
+    ratios = {}
+    for title, grid, culture in (
+        ("Small profiles", APPROVAL_SMALL, "resampling"),
+        ("Large profiles", APPROVAL_LARGE, "resampling"),
+    ):
+        rules = list(APPROVAL_RULES)
+        lines += [f"## {title}", ""]
+        lines.append(
+            "| rule | n, m, k | ours (s) | our path | abcvoting backends (s) | "
+            "ours / fastest | equal |"
+        )
+        lines.append("|---|---|---|---|---|---|---|")
+        for n, m, k in grid:
+            t0 = time.perf_counter()
+            cell = approval_cell(n, m, k, culture, seeds, cap, rules)
+            print(
+                f"{title} {n},{m},{k}: {time.perf_counter() - t0:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+            for rule_id in rules:
+                e = cell[rule_id]
+                parts, fastest = [], []
+                for algo, c in e["abc"].items():
+                    txt = fmt_time(c["t"], c["to"])
+                    if c["err"]:
+                        txt += f" ({c['err']} err)"
+                    parts.append(f"{algo} {txt}")
+                    ratios.setdefault((rule_id, algo, title), []).extend(
+                        c.get("ratio", [])
+                    )
+                    if c["t"]:
+                        fastest.append(np.median(c["t"]))
+                ours = (
+                    np.nanmedian(e["ours"]) if np.any(np.isfinite(e["ours"])) else None
+                )
+                ratio = f"{ours / min(fastest):.2f}" if fastest and ours else "-"
+                lines.append(
+                    f"| {rule_id} | {n}, {m}, {k} | "
+                    + (f"{ours:.2g}" if ours else "TO")
+                    + f" | {', '.join(sorted(e.get('paths', [])))} | "
+                    + "; ".join(parts)
+                    + f" | {ratio} | {e['eq'][0]}/{e['eq'][1]} |"
+                )
+        lines.append("")
+    ran = [a for a in ABC_BACKENDS if any(key[1] == a for key in ratios)]
+    lines += [
+        "## Median ratio ours / backend, per rule",
+        "",
+        "| rule | grid | " + " | ".join(ran) + " |",
+        "|---" * (len(ran) + 2) + "|",
+    ]
+    for title in ("Small profiles", "Large profiles"):
+        for rule_id in APPROVAL_RULES:
+            cells = []
+            for algo in ran:
+                r = ratios.get((rule_id, algo, title), [])
+                cells.append(f"{np.median(r):.2f}" if r else "-")
+            lines.append(
+                f"| {rule_id} | {title.split()[0].lower()} | "
+                + " | ".join(cells)
+                + " |"
+            )
+    # per-call overhead on the smallest profile: ours (auto, and the MILP that
+    # "auto" used for PAV before the enumeration and the search) vs abcvoting
+    n, m, k = APPROVAL_OVERHEAD
+    A = approval_profile(n, m, "resampling", 0)
+    lines += [
+        "",
+        f"## Per-call overhead (n, m, k = {n}, {m}, {k}; median of 50 calls)",
+        "",
+    ]
+    lines.append(
+        "| rule | ours auto (ms) | ours path | ours milp (ms) | abcvoting (ms) |"
+    )
+    lines.append("|---|---|---|---|---|")
+    for rule_id in ("pav", "cc", "slav", "av"):
+        _, val = run_capped(ours_approval_solve, (A, rule_id, k, None, 50), cap)
+        t_auto, _, path = val
+        t_milp = "-"
+        if rule_id != "av":
+            _, v2 = run_capped(ours_approval_solve, (A, rule_id, k, "milp", 50), cap)
+            t_milp = f"{v2[0] * 1e3:.2f}"
+        abc = []
+        for algo in _abc_algorithms(rule_id, m, k):
+            st, v3 = run_capped(abc_approval_solve, (A, rule_id, k, algo, 50), cap)
+            abc.append(f"{algo} {v3[0] * 1e3:.2f}" if st == "ok" else f"{algo} {st}")
+        lines.append(
+            f"| {rule_id} | {t_auto * 1e3:.2f} | {path} | {t_milp} | {'; '.join(abc)} |"
+        )
+    text = "\n".join(lines)
+    print(text)
+    out = Path(__file__).parent / "results" / "selection_approval.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text + "\n")
+
+
 def main(argv=None):
     global CAP
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -661,7 +966,15 @@ def main(argv=None):
         action="store_true",
         help="Borda-CC: our branch and bound against our MILP (no abcvoting)",
     )
+    parser.add_argument(
+        "--approval",
+        action="store_true",
+        help="approval ballots of varying size (input='utilities') vs abcvoting",
+    )
     args = parser.parse_args(argv)
+    if args.approval:
+        run_approval(args)
+        return
     if args.paper:
         run_paper(args)
         return

@@ -82,6 +82,7 @@ _SUBPACKAGES = [
     ("classification", "Classification: metric-targeted (AnyLoss), noisy labels (LDR)"),
     ("regression", "Regression by classification (HL-Gauss)"),
     ("kernel", "Kernel ridge: self-distillation"),
+    ("sparse", "Sparse recovery: deep-unfolded ISTA, FISTA and IHT"),
     ("losses", "Torch losses"),
     ("metrics", "Metrics and scorers"),
     ("plotting", "Plotting: Displays"),
@@ -143,6 +144,7 @@ _BENCHMARKS = [
         "benchmarks/self_distillation.py",
     ),
     ("hl_gauss", "HL-Gauss regression by classification", "benchmarks/hl_gauss.py"),
+    ("unfolded", "Deep-unfolded sparse recovery", "benchmarks/unfolded.py"),
     (
         "hl_gauss_sweep",
         "HL-Gauss: choosing n_bins and sigma",

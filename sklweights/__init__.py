@@ -3,7 +3,7 @@
 The public estimators live in method subpackages (``sklweights.ordinal``,
 ``sklweights.quantile``, ``sklweights.recsys``, ``sklweights.selection``,
 ``sklweights.text``, ``sklweights.classification``, ``sklweights.regression``,
-``sklweights.kernel``) and are re-exported here;
+``sklweights.kernel``, ``sklweights.sparse``) and are re-exported here;
 the reusable torch losses are in ``sklweights.losses``. Importing sklweights never
 imports torch or matplotlib; the torch estimators import torch when fitted.
 """
@@ -25,6 +25,8 @@ from .regression import *  # noqa: E402, F403
 from .regression import __all__ as _regression_all  # noqa: E402
 from .selection import *  # noqa: E402, F403
 from .selection import __all__ as _selection_all  # noqa: E402
+from .sparse import *  # noqa: E402, F403
+from .sparse import __all__ as _sparse_all  # noqa: E402
 from .text import *  # noqa: E402, F403
 from .text import __all__ as _text_all  # noqa: E402
 
@@ -37,6 +39,7 @@ __all__ = sorted(
         *_recsys_all,
         *_regression_all,
         *_selection_all,
+        *_sparse_all,
         *_text_all,
     }
 ) + ["__version__", "datasets", "losses", "metrics", "plotting", "utils"]

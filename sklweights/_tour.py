@@ -26,6 +26,7 @@ SECTIONS = {
     "ldr": "sklweights.classification._tour_ldr",
     "self_distillation": "sklweights.kernel._tour",
     "hl_gauss": "sklweights.regression._tour",
+    "unfolded": "sklweights.sparse._tour",
 }
 
 

@@ -95,11 +95,13 @@ def test_torch_estimators_without_torch_raise_hint():
         pytest.skip("no torch estimator is public yet")
     out = _run_without_optional(
         "import numpy as np, sklweights\n"
+        "from sklweights.utils._test_common import _tables\n"
+        "params = _tables()[0]\n"
         f"for name in {names!r}:\n"
         "    cls = getattr(sklweights, name)\n"
         "    args, kwargs = cls._torch_hint_example_data(np.random.RandomState(0))\n"
         "    try:\n"
-        "        cls().fit(*args, **kwargs)\n"
+        "        cls(**params.get(name, {})).fit(*args, **kwargs)\n"
         "    except ImportError as exc:\n"
         "        assert \"pip install 'sklweights[torch]'\" in str(exc), str(exc)\n"
         "        print(name, 'ok')\n"

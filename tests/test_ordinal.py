@@ -20,16 +20,16 @@ from sklweights.ordinal import (
     PrestoClassifier,
     PrestoClassifierCV,
 )
-from sklweights.ordinal._presto import _standardize
-from sklweights.ordinal._solver import (
+from sklweights.ordinal._likelihood import (
     PrestoProblem,
-    alpha_max,
     kkt_residual,
     linear_predictor,
     objective,
     penalty_mask,
     to_difference_coords,
 )
+from sklweights.ordinal._newton import alpha_max
+from sklweights.ordinal._presto import _standardize
 
 
 @pytest.fixture(scope="module")
@@ -62,14 +62,97 @@ def test_shapes_and_probabilities(data):
     np.testing.assert_allclose(np.diff(cum, axis=1, prepend=0.0), P, atol=1e-12)
 
 
-def test_decision_function_sign_convention(data):
+def test_cumulative_log_odds_sign_convention(data):
     X, y, _ = data
     clf = PrestoClassifier(alpha=0.01).fit(X, y)
-    dec = clf.decision_function(X[:20])
+    dec = clf.cumulative_log_odds(X[:20])
+    assert dec.shape == (20, 3)
     np.testing.assert_allclose(dec, clf.intercept_ + X[:20] @ clf.coef_.T)
     # log-odds that y is above classes_[k]
     cum = clf.predict_cumulative_proba(X[:20])[:, :-1]
     np.testing.assert_allclose(expit(dec), 1.0 - cum, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "est", [PrestoClassifier(alpha=0.01), PrestoClassifierCV(alphas=3, cv=3)]
+)
+def test_decision_function_is_one_score_per_class(data, est):
+    """scikit-learn's classifier contract: one score per class, argmax = predict."""
+    X, y, _ = data
+    est.fit(X, y)
+    dec = est.decision_function(X)
+    assert dec.shape == (len(y), 4)
+    assert np.array_equal(est.classes_[dec.argmax(axis=1)], est.predict(X))
+    # the scores are the log class probabilities: softmax gives predict_proba
+    P = est.predict_proba(X)
+    np.testing.assert_allclose(np.exp(dec), P, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(dec, est.predict_log_proba(X))
+    # and the class probabilities are differences of the cumulative ones
+    cum = np.column_stack([np.zeros(len(y)), expit(-est.cumulative_log_odds(X))])
+    ref = np.diff(cum, axis=1, append=1.0)
+    np.testing.assert_allclose(P, ref, atol=1e-14)
+
+
+def test_log_probabilities_are_accurate_in_the_tail(data):
+    """Far along the rare class's weights its log-probability is still exact.
+
+    There P(rare) = 1 - sigmoid(-z) with z = -40: the difference of the
+    cumulative probabilities underflows to 0 (log -inf), the log form does not.
+    """
+    X, y, _ = data
+    clf = PrestoClassifier(alpha=0.01).fit(X, y)
+    w = clf.coef_[-1]
+    x = ((-40.0 - clf.intercept_[-1]) / (w @ w)) * w
+    odds = clf.cumulative_log_odds(x[None, :])[0]
+    assert np.all(np.diff(odds) <= 0)  # this input does not cross
+    assert 1.0 - expit(-odds[-1]) == 0.0  # the naive difference underflows
+    dec = clf.decision_function(x[None, :])[0]
+    np.testing.assert_allclose(dec[-1], -np.logaddexp(0.0, -odds[-1]), rtol=1e-12)
+    assert dec[-1] == pytest.approx(-40.0, rel=1e-9)
+
+
+def test_calibrated_classifier_cv_on_per_class_scores(data):
+    """CalibratedClassifierCV (sigmoid, on decision_function) works per class."""
+    from sklearn.calibration import CalibratedClassifierCV
+
+    X, y, _ = data
+    cal = CalibratedClassifierCV(PrestoClassifier(alpha=0.01), cv=3).fit(X, y)
+    assert all(len(c.calibrators) == 4 for c in cal.calibrated_classifiers_)
+    X_new, y_new, _ = make_presto_ordinal(
+        n_samples=3000, n_features=5, intercepts=(0.0, 2.0, 3.5), random_state=1
+    )
+    P = cal.predict_proba(X_new)
+    assert P.shape == (3000, 4)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    raw = PrestoClassifier(alpha=0.01).fit(X, y).predict_proba(X_new)
+    # the model is well specified: calibration changes little and cannot help
+    # much, but scores on the wrong columns would ruin it
+    b_cal = multiclass_brier_score(y_new, P, labels=cal.classes_)
+    b_raw = multiclass_brier_score(y_new, raw, labels=cal.classes_)
+    assert b_cal <= 1.05 * b_raw
+
+
+def test_gridsearch_with_roc_auc_ovr(data):
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+    X, y, _ = data
+    folds = list(StratifiedKFold(3).split(X, y))
+    grid = [0.001, 0.01]
+    gs = GridSearchCV(
+        PrestoClassifier(), {"alpha": grid}, scoring="roc_auc_ovr", cv=folds
+    ).fit(X, y)
+    for i, a in enumerate(grid):
+        manual = [
+            roc_auc_score(
+                y[te],
+                PrestoClassifier(alpha=a).fit(X[tr], y[tr]).predict_proba(X[te]),
+                multi_class="ovr",
+            )
+            for tr, te in folds
+        ]
+        assert gs.cv_results_["mean_test_score"][i] == pytest.approx(np.mean(manual))
+    assert 0.5 < gs.best_score_ < 1.0
 
 
 def test_binary_matches_l1_logistic_regression():
@@ -83,7 +166,14 @@ def test_binary_matches_l1_logistic_regression():
         l1_ratio=1.0, C=C, solver="saga", tol=1e-12, max_iter=100_000
     ).fit(X, y)
     clf = PrestoClassifier(alpha=1.0 / (C * len(y)), standardize=False).fit(X, y)
+    # two classes: LogisticRegression's 1-d decision_function
     assert clf.decision_function(X).shape == (300,)
+    np.testing.assert_allclose(
+        clf.decision_function(X), lr.decision_function(X), atol=1e-4
+    )
+    np.testing.assert_array_equal(
+        clf.decision_function(X), clf.cumulative_log_odds(X)[:, 0]
+    )
     np.testing.assert_allclose(clf.coef_, lr.coef_, atol=1e-4)
     np.testing.assert_allclose(clf.predict_proba(X), lr.predict_proba(X), atol=1e-5)
 
@@ -318,7 +408,7 @@ def crossing_model():
     clf = PrestoClassifier(alpha=0.0).fit(X, y)
     rng = np.random.RandomState(0)
     X_far = 50.0 * rng.normal(size=(200, 4))
-    eta = -clf.decision_function(X_far)
+    eta = -clf.cumulative_log_odds(X_far)
     assert np.any(np.diff(eta, axis=1) < 0)  # crossing does happen far out
     return clf, X_far
 

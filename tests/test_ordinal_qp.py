@@ -13,15 +13,15 @@ import numpy as np
 import pytest
 
 from sklweights.datasets import make_presto_ordinal
-from sklweights.ordinal import PrestoClassifier, _solver
-from sklweights.ordinal._presto import _standardize
-from sklweights.ordinal._solver import (
+from sklweights.ordinal import PrestoClassifier, _quadratic
+from sklweights.ordinal._likelihood import (
     PrestoProblem,
     kkt_residual,
     linear_predictor,
     objective,
     penalty_mask,
 )
+from sklweights.ordinal._presto import _standardize
 
 pytest.importorskip("clarabel")
 
@@ -52,10 +52,10 @@ def test_active_set_model_minimiser_matches_clarabel(seed):
     rng = np.random.default_rng(100 + seed)
     # a start with the wrong support and signs still reaches the minimiser
     u0 = np.where(rng.random(z.size) < 0.5, rng.standard_normal(z.size), 0.0)
-    u, S, F = _solver._model_minimiser_near(g, H, z, pen, lam1, 1e-11, u0)
+    u, S, F = _quadratic._model_minimiser_near(g, H, z, pen, lam1, 1e-11, u0)
     assert S is not None  # certified by the active-set method, no fallback
     assert kkt_residual(g + H @ (u - z), u, pen, lam1) <= 1e-11
-    ref, _ = _solver._qp_clarabel(H, g, z, pen, lam1, np.zeros((0, z.size)), 0.0)
+    ref, _ = _quadratic._qp_clarabel(H, g, z, pen, lam1, np.zeros((0, z.size)), 0.0)
     # strictly convex: one minimiser
     np.testing.assert_allclose(u, ref, atol=1e-6)
     assert (
@@ -70,7 +70,7 @@ def test_active_set_model_minimiser_matches_clarabel(seed):
 def test_dual_newton_matches_clarabel_on_constrained_models(seed):
     H, g, z, pen, lam1 = _random_model(seed)
     rng = np.random.default_rng(200 + seed)
-    free, _, _ = _solver._model_minimiser_near(g, H, z, pen, lam1, 1e-12, z)
+    free, _, _ = _quadratic._model_minimiser_near(g, H, z, pen, lam1, 1e-12, z)
     A = rng.standard_normal((6, z.size))
     A = np.vstack([A, A[:1]])  # a duplicated row with its own bound
     # positive bounds, about half of them violated by the free minimiser
@@ -80,10 +80,10 @@ def test_dual_newton_matches_clarabel_on_constrained_models(seed):
     margin[-1] = margin[0] * 0.5
     assert np.any(A @ free < margin)  # the constraint binds
     tol = 1e-10
-    sol = _solver._qp_dual_newton(H, g, z, pen, lam1, A, margin, tol)
+    sol = _quadratic._qp_dual_newton(H, g, z, pen, lam1, A, margin, tol)
     assert sol is not None
     u, lam = sol
-    ref, lam_ref = _solver._qp_clarabel(H, g, z, pen, lam1, A, margin)
+    ref, lam_ref = _quadratic._qp_clarabel(H, g, z, pen, lam1, A, margin)
     f, f_ref = (_model_value(H, g, z, pen, lam1, v) for v in (u, ref))
     assert abs(f - f_ref) <= 1e-8 * max(1.0, abs(f_ref))
     np.testing.assert_allclose(u, ref, atol=1e-6)
@@ -104,7 +104,7 @@ def test_dual_newton_gives_up_on_a_singular_hessian():
     H = (V * ev) @ V.T
     A = np.ones((2, z.size))
     margin = np.full(2, 1e3)
-    assert _solver._qp_dual_newton(H, g, z, pen, lam1, A, margin, 1e-10) is None
+    assert _quadratic._qp_dual_newton(H, g, z, pen, lam1, A, margin, 1e-10) is None
 
 
 def test_dual_newton_hands_over_when_far_more_rows_bind_than_coordinates(
@@ -118,26 +118,26 @@ def test_dual_newton_hands_over_when_far_more_rows_bind_than_coordinates(
     """
     H, g, z, pen, lam1 = _random_model(3)
     rng = np.random.default_rng(7)
-    free, _, _ = _solver._model_minimiser_near(g, H, z, pen, lam1, 1e-12, z)
+    free, _, _ = _quadratic._model_minimiser_near(g, H, z, pen, lam1, 1e-12, z)
     A = rng.standard_normal((400, z.size))
     A *= np.sign(A @ rng.standard_normal(z.size))[:, None]  # a feasible cone
     margin = A @ free + 0.1  # every row violated at the free minimiser
     calls = []
-    lstsq = _solver.linalg.lstsq
+    lstsq = _quadratic.linalg.lstsq
     monkeypatch.setattr(
-        _solver.linalg,
+        _quadratic.linalg,
         "lstsq",
         lambda M, *a, **k: calls.append(M.shape) or lstsq(M, *a, **k),
     )
-    assert _solver._qp_dual_newton(H, g, z, pen, lam1, A, margin, 1e-10) is None
+    assert _quadratic._qp_dual_newton(H, g, z, pen, lam1, A, margin, 1e-10) is None
     assert calls == []
     # the same QP through Clarabel: feasible and optimal
-    u, lam = _solver._qp_clarabel(H, g, z, pen, lam1, A, margin)
+    u, lam = _quadratic._qp_clarabel(H, g, z, pen, lam1, A, margin)
     assert np.all(A @ u >= margin - 1e-6)
     assert kkt_residual(g + H @ (u - z) - A.T @ lam, u, pen, lam1) <= 1e-6
     # below the threshold the Newton step is tried
-    monkeypatch.setattr(_solver, "_DUAL_NEWTON_MAX_ROWS", 10**6)
-    _solver._qp_dual_newton(H, g, z, pen, lam1, A, margin, 1e-10)
+    monkeypatch.setattr(_quadratic, "_DUAL_NEWTON_MAX_ROWS", 10**6)
+    _quadratic._qp_dual_newton(H, g, z, pen, lam1, A, margin, 1e-10)
     assert calls
 
 
@@ -154,17 +154,17 @@ def test_fit_through_dual_path_matches_clarabel_path(monkeypatch):
     X, y = _crossing_data()
     alpha = 0.005
     calls = {"ok": 0, "failed": 0}
-    dual = _solver._qp_dual_newton
+    dual = _quadratic._qp_dual_newton
 
     def counting(*args, **kwargs):
         out = dual(*args, **kwargs)
         calls["ok" if out is not None else "failed"] += 1
         return out
 
-    monkeypatch.setattr(_solver, "_qp_dual_newton", counting)
+    monkeypatch.setattr(_quadratic, "_qp_dual_newton", counting)
     fast = PrestoClassifier(alpha=alpha).fit(X, y)
     assert calls["ok"] > 0  # the constraint bound and the fast path solved it
-    monkeypatch.setattr(_solver, "_qp_dual_newton", lambda *a, **k: None)
+    monkeypatch.setattr(_quadratic, "_qp_dual_newton", lambda *a, **k: None)
     slow = PrestoClassifier(alpha=alpha).fit(X, y)
     assert fast.solver_status_ == slow.solver_status_ == "optimal"
     Xs, _, _ = _standardize(X, np.ones(len(y)), True)
@@ -190,7 +190,7 @@ def test_constrained_step_keeps_own_class_intervals_off_the_boundary(monkeypatch
         n_samples=200, n_features=10, n_classes=4, dev_size=0.25, random_state=7
     )
     seen = {"steps": 0, "floor_binds": 0}
-    constrained = _solver._constrained_model
+    constrained = _quadratic.constrained_model
 
     def checking(problem, g, H, z, pen, lam1, active, gaps_u, *args, **kwargs):
         out = constrained(problem, g, H, z, pen, lam1, active, gaps_u, *args, **kwargs)
@@ -211,7 +211,7 @@ def test_constrained_step_keeps_own_class_intervals_off_the_boundary(monkeypatch
         seen["floor_binds"] += int(at_floor.any())
         return out
 
-    monkeypatch.setattr(_solver, "_constrained_model", checking)
+    monkeypatch.setattr(_quadratic, "constrained_model", checking)
     clf = PrestoClassifier(alpha=0.001).fit(X, y)
     assert clf.solver_status_ == "optimal"
     assert seen["steps"] > 0

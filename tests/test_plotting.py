@@ -16,6 +16,7 @@ from sklweights.plotting import (
     DomainWeightsDisplay,
     GroupScoreDisplay,
     IntervalCoverageDisplay,
+    ObjectiveByLayerDisplay,
     PredictedHistogramDisplay,
     QuantileFanDisplay,
     ReliabilityDisplay,
@@ -279,6 +280,24 @@ def test_cumulative_probability_display():
     assert len(disp.lines_) == 2
     with pytest.raises(ValueError, match="feature must be a column index"):
         CumulativeProbabilityDisplay.from_estimator(clf, X, feature=9)
+
+
+def test_objective_by_layer_display():
+    pytest.importorskip("torch")
+    from sklweights.datasets import make_sparse_recovery
+    from sklweights.sparse import UnfoldedISTA
+
+    data = make_sparse_recovery(80, n_features=20, n_atoms=40, random_state=0)
+    coder = UnfoldedISTA(data.dictionary, n_layers=6, learn_steps=False).fit(data.Y)
+    disp = ObjectiveByLayerDisplay.from_estimator(coder, data.Y, name="ISTA")
+    manual = [coder.objective(data.Y, c).mean() for c in coder.staged_transform(data.Y)]
+    np.testing.assert_allclose(disp.objective, manual)
+    np.testing.assert_array_equal(disp.layers, np.arange(1, 7))
+    assert np.all(np.diff(disp.objective) <= 1e-12)  # ISTA at 1/L never goes up
+    other = ObjectiveByLayerDisplay.from_predictions(manual, ax=disp.ax_)
+    assert other.ax_ is disp.ax_ and len(disp.ax_.lines) == 2
+    with pytest.raises(TypeError, match="staged_transform"):
+        ObjectiveByLayerDisplay.from_estimator(LogisticRegression(), data.Y)
 
 
 def test_docstring_examples_run():

@@ -55,7 +55,7 @@ def _data(cls):
 
 
 def _outputs(est, X):
-    for method in ("predict_proba", "predict_quantiles", "predict"):
+    for method in ("predict_proba", "predict_quantiles", "predict", "transform"):
         if hasattr(est, method):
             return np.asarray(getattr(est, method)(X))
     raise AssertionError(f"{type(est).__name__} has no prediction method")

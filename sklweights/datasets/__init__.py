@@ -10,8 +10,10 @@ from ._recsys import *  # noqa: F403
 from ._recsys import __all__ as _a3
 from ._selection import *  # noqa: F403
 from ._selection import __all__ as _a4
+from ._sparse import *  # noqa: F403
+from ._sparse import __all__ as _a6
 from ._text import *  # noqa: F403
 from ._text import __all__ as _a5
 from ._vader import load_vader_multidomain  # noqa: F401
 
-__all__ = sorted({*_a0, *_a1, *_a2, *_a3, *_a4, *_a5, "load_vader_multidomain"})
+__all__ = sorted({*_a0, *_a1, *_a2, *_a3, *_a4, *_a5, *_a6, "load_vader_multidomain"})

@@ -5,13 +5,6 @@ CHECK_PARAMS = {
     "PrestoClassifierCV": {"alphas": 3, "cv": 3},
 }
 
-_DECISION = (
-    "decision_function returns the K-1 cumulative log-odds of an ordinal model "
-    "(log-odds of y above each threshold, the LogisticRegression convention per "
-    "threshold), not one score per class; with 3 classes the check expects "
-    "shape (n, 3). predict is the argmax of predict_proba and is tested in "
-    "tests/test_ordinal.py."
-)
 _STRINGS = (
     "string labels with more than two classes have no order an ordinal model "
     "can trust, so fit raises and asks for an ordered pandas Categorical or "
@@ -20,11 +13,9 @@ _STRINGS = (
 
 EXPECTED_FAILED_CHECKS = {
     "PrestoClassifier": {
-        "check_classifiers_train": _DECISION,
         "check_classifiers_classes": _STRINGS,
     },
     "PrestoClassifierCV": {
-        "check_classifiers_train": _DECISION,
         "check_classifiers_classes": _STRINGS,
         "check_sample_weight_equivalence_on_dense_data": (
             "cross-validation splits repeated rows differently from weighted "

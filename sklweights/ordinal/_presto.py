@@ -4,12 +4,14 @@ import numbers
 import warnings
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, log_expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import DataConversionWarning
+from sklearn.metrics import log_loss
 from sklearn.model_selection import check_cv
 from sklearn.utils.multiclass import check_classification_targets
 
+from sklweights.metrics import multiclass_brier_score
 from sklweights.utils._parallel import parallel_map
 from sklweights.utils._sklearn_compat import (
     Interval,
@@ -19,9 +21,10 @@ from sklweights.utils._sklearn_compat import (
     check_is_fitted,
     validate_data,
 )
-from sklweights.utils._solver import SolverResult, check_solver_result, iteration_result
+from sklweights.utils._solver import check_solver_result
 
-from ._solver import PrestoProblem, alpha_max, fit_presto
+from ._likelihood import PrestoProblem, linear_predictor
+from ._newton import alpha_max, fit_path
 
 __all__ = ["CumulativeCrossingWarning", "PrestoClassifier", "PrestoClassifierCV"]
 
@@ -118,7 +121,56 @@ def _encode_target(y):
     return codes, classes, codes
 
 
-def _cumulative_from_eta(eta, crossing):
+def _class_proba(eta, crossing, stacklevel=2):
+    """Class probabilities (n, K) from cumulative logits (n, K-1).
+
+    Differences of the cumulative probabilities, crossings repaired as
+    ``crossing`` says (:func:`_cumulative_from_eta`, which warns or raises).
+    """
+    F = _cumulative_from_eta(eta, crossing, stacklevel + 1)
+    P = np.diff(F, axis=1, prepend=0.0, append=1.0)
+    np.clip(P, 0.0, 1.0, out=P)
+    P /= P.sum(axis=1, keepdims=True)
+    return P
+
+
+# below this probability the logarithm is taken in the exact log form (the
+# difference of two cumulative probabilities loses digits there)
+_LOG_EXACT_BELOW = 1e-3
+
+
+def _class_log_proba(eta, P):
+    """``log P`` from :func:`_class_proba`, exact in the tails.
+
+    Where a row's logits are finite and ordered, entries below
+    ``_LOG_EXACT_BELOW`` get ``log(sigmoid(u) - sigmoid(v)) = log(1 - exp(v -
+    u)) + log sigmoid(u) + log sigmoid(-v)``: a rare class of probability
+    1e-30 gets its logarithm, not ``log(0)``. Larger entries, and rows that
+    were repaired, get ``log P`` (``-inf`` for a class repaired to 0). The
+    argmax is that of ``P``: the row maximum is never below 1/K.
+    """
+    with np.errstate(divide="ignore"):
+        logp = np.log(P)
+    clean = np.all(np.isfinite(eta), axis=1)
+    if eta.shape[1] > 1:
+        clean &= np.all(eta[:, 1:] >= eta[:, :-1], axis=1)
+    small = (P < _LOG_EXACT_BELOW) & clean[:, None]
+    rows = np.flatnonzero(small.any(axis=1))
+    if rows.size:
+        e = eta[rows]
+        exact = np.empty((rows.size, e.shape[1] + 1))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            exact[:, 0] = log_expit(e[:, 0])
+            exact[:, -1] = log_expit(-e[:, -1])
+            u, v = e[:, 1:], e[:, :-1]
+            exact[:, 1:-1] = np.log(-np.expm1(v - u)) + log_expit(u) + log_expit(-v)
+        sub = logp[rows]
+        sub[small[rows]] = exact[small[rows]]
+        logp[rows] = sub
+    return logp
+
+
+def _cumulative_from_eta(eta, crossing, stacklevel=2):
     """Class probabilities from cumulative logits, repairing crossings."""
     F = expit(eta)
     n_cross = 0
@@ -140,7 +192,7 @@ def _cumulative_from_eta(eta, crossing):
                 f"Cumulative probabilities crossed for {n_cross} row(s); "
                 f"repaired with crossing={crossing!r}.",
                 CumulativeCrossingWarning,
-                stacklevel=4,
+                stacklevel=stacklevel + 1,
             )
     return F
 
@@ -160,26 +212,6 @@ def _standardize(X, w, standardize):
         scale = np.ones(X.shape[1])
         Xs = X - mean
     return Xs, mean, scale
-
-
-def _solver_status(info, *, max_iter, tol):
-    if info.stalled:
-        return SolverResult(
-            "inaccurate",
-            "stalled at the training no-crossing boundary",
-            "proximal-newton",
-            info.n_iter,
-            "the line search could not move further without crossing "
-            "cumulative probabilities at a training row (monotone_training="
-            f"True); optimality residual {info.kkt:.2e} > tol={tol}",
-        )
-    return iteration_result(
-        info.converged,
-        info.n_iter,
-        solver="proximal-newton",
-        max_iter=max_iter,
-        tol=tol,
-    )
 
 
 class _PrestoBase(ClassifierMixin, BaseEstimator):
@@ -229,8 +261,11 @@ class _PrestoBase(ClassifierMixin, BaseEstimator):
             eta = -((X / s) @ self.coef_.T + self.intercept_ / s) * s
         return np.nan_to_num(eta, nan=0.0)
 
-    def decision_function(self, X):
+    def cumulative_log_odds(self, X):
         """Log-odds that y lies above each of the first K-1 classes.
+
+        The ordinal model's own scores (until 0.1 these were what
+        ``decision_function`` returned).
 
         Parameters
         ----------
@@ -238,15 +273,42 @@ class _PrestoBase(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        scores : ndarray of shape (n_samples, n_classes - 1), or (n_samples,)
-            ``scores[:, k] = log P(y > classes_[k]) / P(y <= classes_[k])
-            = intercept_[k] + X @ coef_[k]``. With two classes a 1-d array,
-            as :class:`~sklearn.linear_model.LogisticRegression`.
+        log_odds : ndarray of shape (n_samples, n_classes - 1)
+            ``log_odds[:, k] = log P(y > classes_[k]) / P(y <= classes_[k])
+            = intercept_[k] + X @ coef_[k]``, as fitted: crossings (inputs far
+            outside the training data) are not repaired here (see
+            :meth:`predict_cumulative_proba`).
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        scores = -self._eta(X)
-        return scores[:, 0] if scores.shape[1] == 1 else scores
+        return -self._eta(X)
+
+    def decision_function(self, X):
+        """One score per class whose argmax is :meth:`predict`.
+
+        scikit-learn's contract for classifiers: with K > 2 classes, the log
+        class probabilities (:meth:`predict_log_proba`;
+        ``softmax(decision_function(X))`` is :meth:`predict_proba`), exact in
+        the tails;
+        with two classes the log-odds of ``classes_[1]``, a 1-d array, as
+        :class:`~sklearn.linear_model.LogisticRegression`. The K-1 cumulative
+        log-odds of the ordinal model are :meth:`cumulative_log_odds`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_classes), or (n_samples,)
+            ``log P(y = classes_[k] | x)`` (``-inf`` only for a class that a
+            ``crossing="clip"`` repair sets to probability 0); with two
+            classes ``intercept_[0] + X @ coef_[0]``.
+        """
+        check_is_fitted(self)
+        if self.classes_.size == 2:
+            return self.cumulative_log_odds(X)[:, 0]
+        return self._proba(X, log=True)
 
     def predict_cumulative_proba(self, X):
         """Cumulative probabilities ``P(y <= classes_[k] | x)``.
@@ -263,8 +325,16 @@ class _PrestoBase(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        F = _cumulative_from_eta(self._eta(X), self.crossing)
+        F = _cumulative_from_eta(self._eta(X), self.crossing, stacklevel=2)
         return np.column_stack([F, np.ones(F.shape[0])])
+
+    def _proba(self, X, log=False):
+        # called by the public methods: warnings point at the caller's line
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        eta = self._eta(X)
+        P = _class_proba(eta, self.crossing, stacklevel=3)
+        return _class_log_proba(eta, P) if log else P
 
     def predict_proba(self, X):
         """Class probabilities, valid for any finite input.
@@ -279,18 +349,20 @@ class _PrestoBase(ClassifierMixin, BaseEstimator):
             Entries in [0, 1], rows summing to one, columns in the order of
             ``classes_``.
         """
-        check_is_fitted(self)
-        cum = self.predict_cumulative_proba(X)
-        proba = np.diff(cum, axis=1, prepend=0.0)
-        np.clip(proba, 0.0, 1.0, out=proba)
-        proba /= proba.sum(axis=1, keepdims=True)
-        return proba
+        return self._proba(X)
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`."""
-        check_is_fitted(self)
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+        """Logarithm of :meth:`predict_proba`, accurate in the tails.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        return self._proba(X, log=True)
 
     def predict(self, X):
         """The most probable class (argmax of :meth:`predict_proba`).
@@ -303,29 +375,26 @@ class _PrestoBase(ClassifierMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self._proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
-    def _fit_alphas(self, problem, alphas, Z0=None):
-        """Warm-started path; returns the list of (Z, info)."""
-        out = []
-        Z = Z0
-        hess = None
-        for a in alphas:
-            Z, info = fit_presto(
-                problem,
-                a,
-                l1_ratio=self.l1_ratio,
-                penalize_first=self.penalize_first,
-                monotone_training=self.monotone_training,
-                Z0=Z,
-                tol=self.tol,
-                max_iter=self.max_iter,
-                hessian=hess,
-            )
-            hess = info.hessian
-            out.append((Z, info))
-        return out
+    def _solver_options(self):
+        return {
+            "l1_ratio": self.l1_ratio,
+            "penalize_first": self.penalize_first,
+            "monotone_training": self.monotone_training,
+            "tol": self.tol,
+            "max_iter": self.max_iter,
+        }
+
+    def _finish(self, Z, info, mean, scale, what):
+        """Solver status by the package policy, then the fitted attributes."""
+        result = check_solver_result(
+            info.solver_result(max_iter=self.max_iter, tol=self.tol), what=what
+        )
+        self.solver_status_ = result.status
+        self.n_iter_ = int(info.n_iter)
+        self._store(Z, mean, scale)
 
 
 class PrestoClassifier(_PrestoBase):
@@ -480,14 +549,8 @@ class PrestoClassifier(_PrestoBase):
         if old is not None and old[0].shape == (K - 1, X.shape[1] + 1):
             if np.array_equal(old[1], self.classes_):
                 Z0 = old[0]
-        [(Z, info)] = self._fit_alphas(problem, [self.alpha], Z0)
-        result = check_solver_result(
-            _solver_status(info, max_iter=self.max_iter, tol=self.tol),
-            what="PrestoClassifier",
-        )
-        self.solver_status_ = result.status
-        self.n_iter_ = int(info.n_iter)
-        self._store(Z, mean, scale)
+        [(Z, info)] = fit_path(problem, [self.alpha], Z0=Z0, **self._solver_options())
+        self._finish(Z, info, mean, scale, "PrestoClassifier")
         return self
 
 
@@ -665,17 +728,13 @@ class PrestoClassifierCV(_PrestoBase):
             Z0 = np.column_stack(
                 [a0 + B0 @ (mean / scale), np.diff(B0, axis=0, prepend=0.0)]
             )
-            path = self._fit_alphas(problem, alphas[i_best : i_best + 1], Z0=Z0)
+            path = fit_path(
+                problem, alphas[i_best : i_best + 1], Z0=Z0, **self._solver_options()
+            )
         else:
-            path = self._fit_alphas(problem, alphas[: i_best + 1])
+            path = fit_path(problem, alphas[: i_best + 1], **self._solver_options())
         Z, info = path[-1]
-        result = check_solver_result(
-            _solver_status(info, max_iter=self.max_iter, tol=self.tol),
-            what="PrestoClassifierCV (refit)",
-        )
-        self.solver_status_ = result.status
-        self.n_iter_ = int(info.n_iter)
-        self._store(Z, mean, scale)
+        self._finish(Z, info, mean, scale, "PrestoClassifierCV (refit)")
         return self
 
 
@@ -684,67 +743,46 @@ _PATH_F_TOL = 1e-7
 
 
 def _fold_path_scores(est, X, codes, w, train, test, alphas):
-    """Fit the warm-started path on a fold's training rows; held-out scores."""
+    """Fit the warm-started path on a fold's training rows; held-out scores.
+
+    Returns the scores and, per alpha, the solution on the original scale
+    ``(a, B)`` (the refit starts from their mean at the chosen alpha).
+    """
     K = est.classes_.size
     Xs, mean, scale = _standardize(X[train], w[train], est.standardize)
     problem = PrestoProblem(Xs, codes[train], w[train], K)
-    Xte = (X[test] - mean) / scale
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        path = fit_path(problem, alphas, f_tol=_PATH_F_TOL, **est._solver_options())
+    Xs_test = (X[test] - mean) / scale
     out, sols = [], []
-    Z = Z_prev = None
-    hess = None
-    for i, a in enumerate(alphas):
-        Z0 = Z
-        if Z_prev is not None and a > 0 and alphas[i - 1] > a and alphas[i - 2] > 0:
-            # secant predictor in log(alpha) along the path
-            with np.errstate(divide="ignore", invalid="ignore"):
-                r = np.log(alphas[i - 1] / a) / np.log(alphas[i - 2] / alphas[i - 1])
-            if np.isfinite(r) and 0 < r <= 2:
-                Z0 = Z + r * (Z - Z_prev)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            Z_new, info = fit_presto(
-                problem,
-                a,
-                l1_ratio=est.l1_ratio,
-                penalize_first=est.penalize_first,
-                monotone_training=est.monotone_training,
-                Z0=Z0,
-                tol=est.tol,
-                max_iter=est.max_iter,
-                hessian=hess,
-                f_tol=_PATH_F_TOL,
-                fallback=Z,
-            )
-        Z_prev, Z = Z, Z_new
-        hess = info.hessian
-        out.append(_score(est, Z, X[test], Xte, codes[test], w[test], mean, scale))
+    for Z, _ in path:
+        out.append(_score(est, Z, X[test], Xs_test, codes[test], w[test], mean, scale))
         B = np.cumsum(Z[:, 1:], axis=0) / scale  # original scale
         sols.append((Z[:, 0] - B @ mean, B))
     return out, sols
 
 
 def _score(est, Z, X_test, Xs_test, y_test, w_test, mean, scale):
+    """Held-out score of one path point.
+
+    A callable scorer gets a PrestoClassifier holding Z; the built-in scores
+    use predict_proba's own function (:func:`_class_proba`) on the fold's
+    standardised test rows, crossings repaired by sorting, silently (a path
+    point far from the chosen alpha may cross on held-out rows), and the
+    metrics of :mod:`sklweights.metrics` / :mod:`sklearn.metrics`.
+    """
     if callable(est.scoring):
-        fold = PrestoClassifier()
+        # X_test is the validated array: the fold model has no feature names
+        fold = PrestoClassifier(crossing=est.crossing)
         fold.classes_ = est.classes_
         fold.n_features_in_ = est.n_features_in_
-        if hasattr(est, "feature_names_in_"):
-            fold.feature_names_in_ = est.feature_names_in_
-        fold.crossing = est.crossing
         fold._store(Z, mean, scale)
         return float(est.scoring(fold, X_test, est.classes_[y_test]))
-    B = np.cumsum(Z[:, 1:], axis=0)
-    eta = Z[:, 0] + Xs_test @ B.T
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        F = _cumulative_from_eta(eta, "rearrange")
-    P = np.diff(np.column_stack([np.zeros(len(F)), F, np.ones(len(F))]), axis=1)
-    P = np.clip(P, 0.0, 1.0)
-    P /= P.sum(axis=1, keepdims=True)
-    wn = w_test / w_test.sum()
+        warnings.simplefilter("ignore", CumulativeCrossingWarning)
+        P = _class_proba(linear_predictor(Xs_test, Z), "rearrange")
+    labels = np.arange(est.classes_.size)
     if est.scoring == "brier":
-        onehot = np.zeros_like(P)
-        onehot[np.arange(len(y_test)), y_test] = 1.0
-        return float(wn @ ((onehot - P) ** 2).sum(axis=1))
-    p_obs = np.clip(P[np.arange(len(y_test)), y_test], 1e-300, None)
-    return float(-(wn @ np.log(p_obs)))
+        return multiclass_brier_score(y_test, P, labels=labels, sample_weight=w_test)
+    return float(log_loss(y_test, P, labels=labels, sample_weight=w_test))

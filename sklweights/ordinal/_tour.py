@@ -6,71 +6,86 @@ import numpy as np
 
 
 def run(ctx):
-    """Fit PRESTO, rare-vs-rest logistic regression and proportional odds.
+    """PRESTO, rare-vs-rest logistic regression and proportional odds.
 
-    Data: the paper's sparse-difference design (about 0.7% in the top class).
-    Reports the rare-class probability MSE against the true probabilities
-    (the paper's metric, in sample as in the paper) and the held-out Brier
-    score, and plots estimated against true rare-class probabilities.
+    The paper's main design (sparse differences, n=2500, p=10, K=4,
+    intercepts (0, 3.5, 5.5): about 0.7% of rows in the top class), repeated
+    on fresh draws: one draw decides little (the paper's own ratios cross 1
+    in every setting), so the table gives medians over the repetitions of the
+    rare-class probability MSE against the true probabilities (the paper's
+    metric, in sample as in the paper), the per-repetition ratio PRESTO /
+    method and how often PRESTO wins, and the figure the distribution of
+    those ratios.
     """
     import matplotlib.pyplot as plt
     from sklearn.linear_model import LogisticRegression
 
     from sklweights.datasets import make_presto_ordinal
-    from sklweights.metrics import multiclass_brier_score, rare_class_probability_mse
+    from sklweights.metrics import rare_class_probability_mse
 
     from . import PrestoClassifier, PrestoClassifierCV
 
-    n = 1500 if ctx.quick else 2500
-    ctx.step("generating data")
-    X, y, proba = make_presto_ordinal(n_samples=2 * n, random_state=ctx.random_state)
-    Xtr, ytr, ptr = X[:n], y[:n], proba[:n]
-    Xte, yte = X[n:], y[n:]
-    cv_args = {"alphas": 6, "cv": 3} if ctx.quick else {}
-    K = proba.shape[1]
-
-    models = {
-        "PrestoClassifierCV": lambda: PrestoClassifierCV(**cv_args).fit(Xtr, ytr),
-        "proportional odds (PRESTO alpha->inf)": lambda: PrestoClassifier(
-            alpha=1e3, penalize_first=False
-        ).fit(Xtr, ytr),
-        "LogisticRegression rare vs rest": lambda: LogisticRegression(
-            C=np.inf, max_iter=5000
-        ).fit(Xtr, ytr == K - 1),
+    reps = 8 if ctx.quick else 30
+    # quick: a 10-alpha grid with 3-fold CV; full: the paper's 20 x 5-fold
+    cv_args = {"alphas": 10, "cv": 3} if ctx.quick else {}
+    names = ["PrestoClassifierCV", "proportional odds", "LogisticRegression rare"]
+    fitters = {
+        names[0]: lambda X, y: PrestoClassifierCV(**cv_args).fit(X, y),
+        # the penalize_first=False limit is exactly proportional odds
+        names[1]: lambda X, y: PrestoClassifier(alpha=1e3, penalize_first=False).fit(
+            X, y
+        ),
+        names[2]: lambda X, y: LogisticRegression(C=np.inf, max_iter=5000).fit(
+            X, y == 3
+        ),
     }
-    rare_hat = {}
-    for name, fit in models.items():
-        ctx.step(name)
-        t0 = time.perf_counter()
-        model = fit()
-        seconds = time.perf_counter() - t0
-        p_tr = model.predict_proba(Xtr)[:, -1]
-        rare_hat[name] = p_tr
+    mse = {name: [] for name in names}
+    seconds = {name: [] for name in names}
+    rare = []
+    rng = np.random.RandomState(ctx.random_state)
+    seeds = rng.randint(2**31 - 1, size=reps)
+    for r, seed in enumerate(seeds):
+        ctx.step(f"repetition {r + 1} of {reps}")
+        X, y, proba = make_presto_ordinal(n_samples=2500, random_state=seed)
+        rare.append(np.mean(y == 3))
+        for name, fit in fitters.items():
+            t0 = time.perf_counter()
+            model = fit(X, y)
+            seconds[name].append(time.perf_counter() - t0)
+            p_rare = model.predict_proba(X)[:, -1]
+            mse[name].append(rare_class_probability_mse(proba[:, -1], p_rare))
+    mse = {k: np.asarray(v) for k, v in mse.items()}
+    ratio = {k: mse[names[0]] / mse[k] for k in names[1:]}
+    for name in names:
         row = {
-            "rare-class MSE x1e5 (in sample)": 1e5
-            * rare_class_probability_mse(ptr[:, -1], p_tr),
-            "fit s": seconds,
+            "median rare-class MSE x1e5": 1e5 * np.median(mse[name]),
+            "median fit s": np.median(seconds[name]),
         }
-        if name != "LogisticRegression rare vs rest":
-            row["test Brier"] = multiclass_brier_score(
-                yte, model.predict_proba(Xte), labels=np.arange(K)
-            )
-        if name == "PrestoClassifierCV":
-            row["alpha"] = model.alpha_
+        if name != names[0]:
+            row["median ratio PRESTO / it"] = np.median(ratio[name])
+            row["PRESTO wins %"] = 100 * np.mean(ratio[name] < 1)
         ctx.add_row(name, **row)
+    verdict = "; ".join(
+        f"PRESTO / {k} {np.median(ratio[k]):.2f} (PRESTO lower in "
+        f"{int(np.sum(ratio[k] < 1))} of {reps})"
+        for k in names[1:]
+    )
     ctx.note(
-        "PRESTO borrows strength from the common classes for the rare top class "
-        f"({100 * np.mean(ytr == K - 1):.1f}% of rows) without assuming "
-        "proportional odds; lower rare-class MSE is better."
+        f"Over {reps} draws of the paper's design ({100 * np.mean(rare):.2f}% of "
+        "rows in the rare top class), median ratios of the rare-class MSE: "
+        f"{verdict}. Below 1 means PRESTO is closer to the true probabilities; "
+        "the paper reports 0.56 (logistic) and 0.77 (proportional odds) over "
+        "700 draws."
     )
 
-    fig, ax = plt.subplots(figsize=(5, 4))
-    for name, p in rare_hat.items():
-        ax.scatter(ptr[:, -1], p, s=4, alpha=0.5, label=name)
-    top = float(ptr[:, -1].max())
-    ax.plot([0, top], [0, top], color="k", lw=1)
-    ax.set_xlabel("true rare-class probability")
-    ax.set_ylabel("estimated")
-    ax.set_title("PRESTO: rare-class probabilities")
-    ax.legend(fontsize=7, markerscale=3)
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.boxplot([ratio[k] for k in names[1:]], vert=False)
+    ax.set_yticks([1, 2], ["vs proportional odds", "vs logistic rare-vs-rest"])
+    ax.axvline(1.0, color="k", lw=1)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(plt.FormatStrFormatter("%g"))
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())
+    ax.set_xlabel("rare-class MSE ratio, PRESTO / other (< 1: PRESTO better)")
+    ax.set_title(f"PRESTO on the paper's design, {reps} draws")
+    fig.tight_layout()
     ctx.savefig(fig, "presto_rare_probabilities")

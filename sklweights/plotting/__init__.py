@@ -19,13 +19,16 @@ Display draws, never by ``import sklweights``.
 * :class:`ThresholdMetricDisplay`: F1 (or another metric) against the
   cut-off (AnyLoss); :class:`DistillationPathDisplay`: validation loss
   against the self-distillation step; :class:`CumulativeProbabilityDisplay`:
-  an ordinal model's cumulative probabilities along a feature (PRESTO).
+  an ordinal model's cumulative probabilities along a feature (PRESTO);
+  :class:`ObjectiveByLayerDisplay`: the objective after each layer of an
+  unfolded sparse coder.
 """
 
 from ._calibration import ReliabilityDisplay
 from ._curves import (
     CumulativeProbabilityDisplay,
     DistillationPathDisplay,
+    ObjectiveByLayerDisplay,
     ThresholdMetricDisplay,
 )
 from ._distribution import PredictedHistogramDisplay
@@ -39,6 +42,7 @@ __all__ = [
     "DomainWeightsDisplay",
     "GroupScoreDisplay",
     "IntervalCoverageDisplay",
+    "ObjectiveByLayerDisplay",
     "PredictedHistogramDisplay",
     "QuantileFanDisplay",
     "ReliabilityDisplay",

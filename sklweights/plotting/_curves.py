@@ -1,5 +1,6 @@
 """Curves over a parameter: a metric against the threshold, a loss against the
-distillation step, class probabilities along a feature."""
+distillation step, class probabilities along a feature, the objective against
+the layer."""
 
 import numpy as np
 from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
@@ -11,6 +12,7 @@ from ._base import DisplayMixin
 __all__ = [
     "CumulativeProbabilityDisplay",
     "DistillationPathDisplay",
+    "ObjectiveByLayerDisplay",
     "ThresholdMetricDisplay",
 ]
 
@@ -416,5 +418,115 @@ class CumulativeProbabilityDisplay(DisplayMixin):
         ax.set_xlabel(self.xlabel)
         ax.set_ylabel("cumulative probability")
         ax.set_ylim(0, 1)
+        ax.legend(fontsize=8)
+        return self
+
+
+class ObjectiveByLayerDisplay(DisplayMixin):
+    """Mean objective after each layer (iteration) of an unfolded sparse coder.
+
+    For the coders of :mod:`sklweights.sparse` (``staged_transform`` and
+    ``objective``); call it once per model with ``ax=`` to compare trained
+    layers with plain iterations.
+
+    Parameters
+    ----------
+    layers : ndarray of shape (n_layers,)
+        1, ..., T.
+    objective : ndarray of shape (n_layers,)
+        Mean objective of the codes after each layer.
+    name : str, default=None
+
+    Attributes
+    ----------
+    line_ : matplotlib Line2D
+    ax_, figure_
+
+    Examples
+    --------
+    >>> from sklweights.plotting import ObjectiveByLayerDisplay
+    >>> disp = ObjectiveByLayerDisplay.from_predictions([1.2, 0.9, 0.8])
+    >>> disp.layers
+    array([1, 2, 3])
+    """
+
+    def __init__(self, layers, objective, name=None):
+        self.layers = layers
+        self.objective = objective
+        self.name = name
+
+    @classmethod
+    def from_predictions(cls, objective, *, name=None, ax=None, **kwargs):
+        """From the mean objective after each layer, and plot.
+
+        Parameters
+        ----------
+        objective : array-like of shape (n_layers,)
+        name : str, default=None
+        ax : matplotlib Axes, default=None
+        **kwargs : dict
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        display : ObjectiveByLayerDisplay
+        """
+        objective = column_or_1d(objective).astype(np.float64)
+        layers = np.arange(1, objective.size + 1)
+        return cls(layers, objective, name).plot(ax=ax, **kwargs)
+
+    @classmethod
+    def from_estimator(cls, estimator, Y, *, name=None, ax=None, **kwargs):
+        """From a fitted coder on measurements ``Y``, and plot.
+
+        Parameters
+        ----------
+        estimator : fitted coder with ``staged_transform`` and ``objective``
+        Y : array-like of shape (n_samples, n_features)
+        name : str, default=None
+            Legend label; the class name when None.
+        ax : matplotlib Axes, default=None
+        **kwargs : dict
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        display : ObjectiveByLayerDisplay
+        """
+        if not (
+            hasattr(estimator, "staged_transform") and hasattr(estimator, "objective")
+        ):
+            raise TypeError(
+                f"{type(estimator).__name__} has no staged_transform/objective (the "
+                "coders of sklweights.sparse have)."
+            )
+        check_is_fitted(estimator)
+        curve = [
+            float(np.mean(estimator.objective(Y, codes)))
+            for codes in estimator.staged_transform(Y)
+        ]
+        return cls.from_predictions(
+            curve, name=name or type(estimator).__name__, ax=ax, **kwargs
+        )
+
+    def plot(self, ax=None, **kwargs):
+        """Draw the curve.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+        **kwargs : dict
+            Passed to ``ax.plot``.
+
+        Returns
+        -------
+        display : ObjectiveByLayerDisplay
+        """
+        ax = self._axes(ax, figsize=(7, 4.5))
+        (self.line_,) = ax.plot(
+            self.layers, self.objective, label=self.name or "model", **kwargs
+        )
+        ax.set_xlabel("layer / iteration")
+        ax.set_ylabel("mean objective")
         ax.legend(fontsize=8)
         return self

@@ -2,7 +2,8 @@
 
 :class:`FairCommitteeSelector` picks the best size-k subset of candidates
 (columns) for an OWA committee scoring rule (SNTV, Borda, Bloc,
-Chamberlin-Courant, PAV or a user-given rule) from the rankings of many voters
+Chamberlin-Courant, PAV, SLAV or a user-given rule) from the rankings or the
+utilities (approval ballots of any size: AV, SAV, PAV, CC, ...) of many voters
 (rows), subject to group bounds; after Boehmer, Celis, Huang, Mehrotra and
 Vishnoi (ICML 2023). :func:`fit_many` fits it on many profiles in parallel.
 """

@@ -1,5 +1,7 @@
 """FairCommitteeSelector and the public committee scoring functions."""
 
+import math
+import time
 from collections.abc import Iterable, Mapping
 from numbers import Integral, Real
 
@@ -10,21 +12,30 @@ from sklearn.feature_selection import SelectorMixin
 from sklearn.utils import check_random_state
 
 from sklweights.selection._bounds import build_constraints
+from sklweights.selection._exact import ExactScorer, floats_are_exact, tie_tolerance
 from sklweights.selection._rules import (
     INPUTS,
     RULES,
     is_separable,
     marginal_gain_matrix,
+    owa_vector_exact,
     per_voter_scores,
     resolve_rule,
     to_positions,
+    utility_matrix,
 )
 from sklweights.selection._solvers import (
     BNB_MAX_NODES,
+    BRUTE_FORCE_MAX,
+    ENUMERATE_MAX_ENTRIES,
+    THIELE_BNB_MAX_ENTRIES,
+    THIELE_BNB_MAX_NODES,
     is_cc_rule,
+    is_thiele,
     needs_concave,
+    optimal_committees,
+    solve_bnb,
     solve_brute_force,
-    solve_cc,
     solve_greedy,
     solve_milp,
     solve_sort,
@@ -38,7 +49,12 @@ from sklweights.utils._sklearn_compat import (
     check_is_fitted,
     validate_data,
 )
-from sklweights.utils._solver import OPTIMAL, SolverResult, check_solver_result
+from sklweights.utils._solver import (
+    INACCURATE,
+    OPTIMAL,
+    SolverResult,
+    check_solver_result,
+)
 
 SOLVERS = ("auto", "sort", "bnb", "milp", "brute_force", "greedy")
 
@@ -65,7 +81,7 @@ def _committee_indices(committee, m):
     return np.sort(arr.astype(np.intp))
 
 
-def _profile(X, input, sample_weight):
+def _as_profile(X, input):
     if input not in INPUTS:
         raise ValueError(f"input must be one of {INPUTS}; got {input!r}.")
     X = np.asarray(X)
@@ -75,9 +91,7 @@ def _profile(X, input, sample_weight):
         )
     if X.dtype.kind not in "biuf":
         X = X.astype(float)
-    P = to_positions(X, input)
-    w = _check_sample_weight(sample_weight, P, dtype=float)
-    return P, w
+    return X
 
 
 def committee_score(
@@ -94,31 +108,34 @@ def committee_score(
 ):
     """Score of a committee under an OWA committee scoring rule.
 
-    ``score(W) = sum_v w_v sum_j lambda_j s(p_j)``, where ``p_1 < p_2 < ...``
-    are the positions of the members of ``W`` in voter ``v``'s ranking, ``s``
-    is the rule's positional score vector and ``lambda`` its OWA vector.
+    ``score(W) = sum_v w_v sum_j lambda_j u_v,(j)``, where ``u_v,(1) >=
+    u_v,(2) >= ...`` are voter ``v``'s utilities for the members of ``W``,
+    sorted, and ``lambda`` is the rule's OWA vector. With rankings, the
+    utility of the candidate at position ``p`` is ``s(p)`` for the rule's
+    positional score vector ``s``.
 
     Parameters
     ----------
     X : array-like of shape (n_voters, n_candidates)
-        The rankings, in the format given by ``input``.
+        The rankings or utilities, in the format given by ``input``.
     committee : array-like of int or bool mask of shape (n_candidates,)
         The committee's candidates (column indices of ``X``).
-    rule : {"sntv", "borda", "bloc", "borda_cc", "approval_cc", "pav", "owa"}, \
-            default="borda"
+    rule : {"sntv", "borda", "bloc", "borda_cc", "approval_cc", "pav", "slav", \
+            "av", "sav", "cc", "owa"}, default="borda"
         The rule; see :class:`FairCommitteeSelector`.
     positional : array-like of shape (n_candidates,), default=None
-        Positional score vector ``s`` for ``rule="owa"``.
+        Positional score vector ``s`` for ``rule="owa"`` on rankings.
     owa : array-like, default=None
         OWA vector ``lambda`` for ``rule="owa"``, at least as long as the
         committee.
     approval_top : int, default=None
-        ``t`` of the top-``t`` approval rules ("bloc", "approval_cc", "pav");
-        defaults to the committee size.
-    input : {"positions", "orders", "scores"}, default="positions"
+        ``t`` of the top-``t`` approval rules on rankings ("bloc",
+        "approval_cc", "pav", "slav"); defaults to the committee size.
+    input : {"positions", "orders", "scores", "utilities"}, default="positions"
         ``X[v, c]`` is the position of candidate ``c`` (0 = best), the candidate
-        at position ``c``, or voter ``v``'s utility for ``c`` (higher is better,
-        ties broken by column index).
+        at position ``c``, a value that ranks the candidates (higher is better,
+        ties broken by column index), or voter ``v``'s utility for ``c`` used
+        as it is (a 0/1 matrix: approval ballots of any size).
     sample_weight : array-like of shape (n_voters,), default=None
         Voter weights.
     per_voter : bool, default=False
@@ -142,9 +159,12 @@ def committee_score(
     5.0
     >>> float(committee_score(X, [0, 1], rule="borda_cc"))
     4.0
+    >>> A = np.array([[1, 1, 0], [0, 0, 1], [0, 0, 0]])  # approval ballots
+    >>> float(committee_score(A, [0, 2], rule="pav", input="utilities"))
+    2.0
     """
-    P, w = _profile(X, input, sample_weight)
-    m = P.shape[1]
+    X = _as_profile(X, input)
+    m = X.shape[1]
     W = _committee_indices(committee, m)
     size = max(W.size, 1)
     k = size if owa is None else len(np.atleast_1d(owa))
@@ -155,14 +175,19 @@ def committee_score(
         positional=positional,
         owa=owa,
         approval_top=size
-        if approval_top is None and rule in ("bloc", "approval_cc", "pav")
+        if approval_top is None
+        and rule in ("bloc", "approval_cc", "pav", "slav")
+        and input != "utilities"
         else approval_top,
+        input=input,
     )
     if W.size > lam.size:
         raise ValueError(
             f"owa has length {lam.size}, but the committee has {W.size} members."
         )
-    v = per_voter_scores(P, W, s, lam)
+    U, key, _, _ = utility_matrix(X, input, s, rule)
+    w = _check_sample_weight(sample_weight, U, dtype=float)
+    v = per_voter_scores(U, W, lam, key)
     return v if per_voter else float(w @ v)
 
 
@@ -189,7 +214,7 @@ def marginal_gains(
     rule, positional, owa, input, sample_weight
         As in :func:`committee_score`.
     approval_top : int, default=None
-        ``t`` of the top-``t`` approval rules; defaults to ``k``.
+        ``t`` of the top-``t`` approval rules on rankings; defaults to ``k``.
     k : int, default=None
         The target committee size, used for the default ``approval_top``;
         defaults to ``len(committee) + 1``.
@@ -211,24 +236,36 @@ def marginal_gains(
     >>> marginal_gains(X, [1], rule="borda_cc").tolist()
     [1.0, nan, 0.0]
     """
-    P, w = _profile(X, input, sample_weight)
-    m = P.shape[1]
+    X = _as_profile(X, input)
+    m = X.shape[1]
     W = _committee_indices(committee, m)
     size = W.size + 1
     if size > m:
         raise ValueError("The committee already holds every candidate.")
     kk = size if k is None else k
-    if approval_top is None and rule in ("bloc", "approval_cc", "pav"):
+    if (
+        approval_top is None
+        and rule in ("bloc", "approval_cc", "pav", "slav")
+        and input != "utilities"
+    ):
         approval_top = min(kk, m)
     klen = len(np.atleast_1d(owa)) if owa is not None else size
     s, lam = resolve_rule(
-        rule, m, klen, positional=positional, owa=owa, approval_top=approval_top
+        rule,
+        m,
+        klen,
+        positional=positional,
+        owa=owa,
+        approval_top=approval_top,
+        input=input,
     )
     if size > lam.size:
         raise ValueError(
             f"owa has length {lam.size}; it cannot score a committee of {size}."
         )
-    gains = w @ marginal_gain_matrix(P, W, s, lam[:size])
+    U, key, _, _ = utility_matrix(X, input, s, rule)
+    w = _check_sample_weight(sample_weight, U, dtype=float)
+    gains = w @ marginal_gain_matrix(U, W, lam[:size], key)
     gains[W] = np.nan
     return gains
 
@@ -240,21 +277,25 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
     selector finds the committee ``W`` (a subset of columns of size ``k``) that
     maximises an OWA committee scoring rule
 
-    ``score(W) = sum_v w_v sum_j lambda_j s(p_j)``,
+    ``score(W) = sum_v w_v sum_j lambda_j u_v,(j)``,
 
-    where ``p_1 < p_2 < ...`` are the positions of ``W``'s members in voter
-    ``v``'s ranking, subject to lower and upper bounds on how many members
-    each candidate group gets (Boehmer et al., 2023). It is a scikit-learn
-    feature selector: ``transform`` keeps the selected columns and ``score``
-    gives the committee's mean score on (held-out) voters.
+    where ``u_v,(1) >= u_v,(2) >= ...`` are voter ``v``'s utilities for
+    ``W``'s members, sorted (for rankings, ``s(p)`` for the candidate at
+    position ``p``), subject to lower and upper bounds on how many members
+    each candidate group gets (Boehmer et al., 2023). With
+    ``input="utilities"``, ``X`` holds the utilities themselves: a 0/1 matrix
+    gives the Thiele rules on approval ballots of any size (AV, SAV, PAV, CC,
+    SLAV, any OWA vector). It is a scikit-learn feature selector:
+    ``transform`` keeps the selected columns and ``score`` gives the
+    committee's mean score on (held-out) voters.
 
     Parameters
     ----------
     k : int, default=10
         Committee size.
-    rule : {"sntv", "borda", "bloc", "borda_cc", "approval_cc", "pav", "owa"}, \
-            default="borda"
-        The rule, as ``(s, lambda)``:
+    rule : {"sntv", "borda", "bloc", "borda_cc", "approval_cc", "pav", "slav", \
+            "av", "sav", "cc", "owa"}, default="borda"
+        The rule. On rankings, as ``(s, lambda)``:
 
         - ``"sntv"``: ``s = (1, 0, ..., 0)``, ``lambda = 1``;
         - ``"borda"`` (k-Borda): ``s = (m-1, ..., 0)``, ``lambda = 1``;
@@ -264,13 +305,22 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
         - ``"approval_cc"``: Chamberlin-Courant on top-``t`` approvals;
         - ``"pav"``: proportional approval voting on top-``t`` approvals,
           ``lambda_j = 1/j``;
+        - ``"slav"``: ``lambda_j = 1/(2j - 1)`` on top-``t`` approvals;
         - ``"owa"``: ``s = positional`` and ``lambda = owa``.
+
+        On utilities (``input="utilities"``), as ``lambda``: ``"av"``
+        (``lambda = 1``), ``"sav"`` (``lambda = 1`` on each voter's utilities
+        divided by their sum: satisfaction approval voting), ``"cc"``
+        (``(1, 0, ..., 0)``), ``"pav"``, ``"slav"``, and ``"owa"`` (``lambda =
+        owa``; e.g. ``owa = 0.5 ** np.arange(k)`` is abcvoting's ``geom2``).
+        Ranking rules are refused with utilities and the reverse.
     positional : array-like of shape (n_candidates,), default=None
-        Positional score vector for ``rule="owa"``.
+        Positional score vector for ``rule="owa"`` on rankings.
     owa : array-like of shape (k,), default=None
         OWA vector for ``rule="owa"``.
     approval_top : int, default=None
-        ``t`` for "bloc", "approval_cc" and "pav"; defaults to ``k``.
+        ``t`` for "bloc", "approval_cc", "pav" and "slav" on rankings; defaults
+        to ``k``.
     candidate_groups : array-like of shape (n_candidates,) or (n_candidates, G), \
             default=None
         The group label of each candidate (column), or a 0/1 membership matrix
@@ -286,30 +336,49 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
         :func:`proportional_group_bounds`.
     slack : int, default=0
         Widens the proportional bounds.
-    input : {"positions", "orders", "scores"}, default="positions"
+    input : {"positions", "orders", "scores", "utilities"}, default="positions"
         ``"positions"``: ``X[v, c]`` is the position of candidate ``c`` in voter
         ``v``'s ranking (0 = best); ``"orders"``: ``X[v, j]`` is the candidate at
-        position ``j``; ``"scores"``: ``X[v, c]`` is a utility (higher is better;
-        ties broken by the lower column index). Rows of positions and orders
-        must be permutations.
+        position ``j``; ``"scores"``: ``X[v, c]`` ranks the candidates (higher is
+        better; ties broken by the lower column index: a ValueError where a
+        tie straddles the approval cut of a top-``t`` rule, a UserWarning
+        where it gives tied candidates different positional scores);
+        ``"utilities"``: ``X[v, c]`` is voter ``v``'s utility for ``c``, scored
+        as it is (ties included; a 0/1 matrix is a profile of approval ballots
+        of any size, empty ones included). Rows of positions and orders must
+        be permutations.
     solver : {"auto", "sort", "bnb", "milp", "brute_force", "greedy"}, \
             default="auto"
         ``"sort"``: exact for separable rules (constant ``lambda``) with disjoint
-        groups; ``"bnb"``: exact branch and bound for Chamberlin-Courant rules
-        (``lambda = (l, 0, ..., 0)``, non-increasing ``s``) with no groups or
-        disjoint groups; ``"milp"``: exact mixed-integer programme with HiGHS
-        (needs a non-increasing ``lambda`` and ``s`` for non-separable rules);
-        ``"brute_force"``: every subset (small instances, any rule);
-        ``"greedy"``: approximation (``optimal_ = False``). ``"auto"`` takes
-        ``"sort"`` where it is exact; for Chamberlin-Courant, the branch and
+        groups; ``"bnb"``: exact branch and bound for Thiele rules (a
+        non-increasing, non-negative ``lambda``; on rankings, a non-increasing
+        ``s``) with no groups or disjoint groups; ``"milp"``: exact
+        mixed-integer programme with HiGHS (needs a non-increasing ``lambda``
+        and ``s`` for non-separable rules); ``"brute_force"``: every subset
+        (small instances, any rule); ``"greedy"``: the sequential rule
+        (seq-PAV, seq-CC, ...), an approximation (``optimal_ = False``).
+        ``"auto"`` takes ``"sort"`` where it is exact; ``"brute_force"`` where
+        ``C(m, k) * n * k <= 20,000``; for Chamberlin-Courant, the branch and
         bound with a budget of 10,000 nodes, then the MILP started from its
-        best committee; ``"milp"`` otherwise. The branch and bound leaves
-        ``k > 200`` and profiles of over 5 million distinct utility entries
-        to the MILP (``solver_`` says which ran).
+        best committee; for other Thiele rules on profiles of at most 20,000
+        voter-candidate entries, the branch and bound with 2,000 nodes, then
+        the MILP; ``"milp"`` otherwise. The branch and bound leaves ``k > 200``
+        and profiles of over 5 million distinct utility entries to the MILP
+        (``solver_`` says which ran). ``"sort"`` and ``"greedy"`` decide exact
+        ties exactly (lower index first).
     time_limit : float, default=None
         Seconds for the exact solver. When it runs out, the best feasible
         committee found (or a greedy feasible one) is returned with a
         ``ConvergenceWarning``, ``optimal_ = False`` and the relative gap.
+    max_committees : int, default=None
+        List every optimal committee, up to this many, in ``committees_``
+        (abcvoting's ``resolute=False``); None finds one. Ties are decided
+        exactly. Thiele rules with no or disjoint groups are enumerated by the
+        branch and bound, visiting only the subtrees whose bound reaches the
+        optimum (cost: a second search, growing with the number of ties);
+        other rules by scoring all ``C(m, k)`` committees (refused above 5
+        million, before any solver runs). ``solver="greedy"`` and a stopped
+        solver list only their committee.
     random_state : int, RandomState instance or None, default=None
         Breaks ties between equally scored candidates at random in the "sort"
         and "greedy" solvers; None breaks them by the lower column index.
@@ -318,6 +387,14 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
     ----------
     selected_ : ndarray of shape (k,)
         Indices of the selected candidates, ascending.
+    committees_ : ndarray of shape (n_committees, k)
+        With ``max_committees``, the optimal committees (each ascending, in
+        lexicographic order; ``selected_`` is one of them); otherwise
+        ``selected_`` alone.
+    committees_complete_ : bool
+        Whether ``committees_`` is known to list every optimal committee:
+        False when ``max_committees`` is None, when more optimal committees
+        exist than it allows, or when the committee is not certified optimal.
     support_ : ndarray of shape (`n_features_in_`,), dtype bool
         Mask of the selected candidates.
     objective_ : float
@@ -334,7 +411,11 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
     solver_ : str
         The algorithm used.
     solver_status_ : str
-        ``"optimal"``, ``"time_limit"`` or ``"approximate"``.
+        ``"optimal"``, or ``"inaccurate"`` for a usable committee that is not
+        certified optimal (a time limit, or ``solver="greedy"``).
+    solver_message_ : str
+        What the solver said: ``"optimal"``, ``"time_limit: ..."`` (with the
+        gap) or ``"approximate: ..."``.
     n_features_in_ : int
         Number of candidates.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -367,6 +448,15 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
     ... ).fit(X)
     >>> fair.selected_, fair.group_counts_
     (array([0, 2]), {'a': 1, 'b': 1})
+
+    Approval ballots of any size, with every tied committee:
+
+    >>> A = np.array([[1, 1, 0, 0], [0, 0, 1, 1], [1, 0, 0, 0], [0, 0, 0, 0]])
+    >>> pav = FairCommitteeSelector(
+    ...     k=2, rule="pav", input="utilities", max_committees=10
+    ... ).fit(A)
+    >>> pav.committees_.tolist(), pav.objective_
+    ([[0, 2], [0, 3]], 3.0)
     """
 
     _parameter_constraints = {
@@ -382,6 +472,7 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
         "input": [StrOptions(set(INPUTS))],
         "solver": [StrOptions(set(SOLVERS))],
         "time_limit": [Interval(Real, 0, None, closed="neither"), None],
+        "max_committees": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
     }
 
@@ -400,6 +491,7 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
         input="positions",
         solver="auto",
         time_limit=None,
+        max_committees=None,
         random_state=None,
     ):
         self.k = k
@@ -414,11 +506,64 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
         self.input = input
         self.solver = solver
         self.time_limit = time_limit
+        self.max_committees = max_committees
         self.random_state = random_state
 
-    def _positions(self, X, reset):
-        X = validate_data(self, X, reset=reset, dtype="numeric")
-        return to_positions(X, self.input)
+    def _resolve(self, m):
+        return resolve_rule(
+            self.rule,
+            m,
+            self.k,
+            positional=self.positional,
+            owa=self.owa,
+            approval_top=self.approval_top,
+            input=self.input,
+        )
+
+    def _route(self, lam, key, gc, n, m):
+        """The solver ``"auto"`` picks, or a check of the one asked for."""
+        separable = is_separable(lam)
+        disjoint = gc is None or gc.disjoint
+        thiele = is_thiele(lam, key) and disjoint
+        solver = self.solver
+        where = "" if disjoint else " with overlapping groups"
+        if solver == "auto":
+            if separable and disjoint:
+                return "sort"
+            if (
+                needs_concave(lam, key) is None
+                and math.comb(m, len(lam)) * n * len(lam) <= ENUMERATE_MAX_ENTRIES
+            ):
+                return "brute_force"  # tiny: one vectorised pass beats a search
+            if is_cc_rule(lam, key) and disjoint:
+                return "cc"  # branch and bound, the MILP after its node budget
+            if thiele and n * m <= THIELE_BNB_MAX_ENTRIES:
+                return "thiele"  # the same, with the smaller budget
+            reason = needs_concave(lam, key)
+            if reason is not None:
+                raise ValueError(
+                    f"rule={self.rule!r} is not separable and {reason}, so no "
+                    "exact MILP applies; pass solver='brute_force' (small "
+                    "instances) or solver='greedy'."
+                )
+            return "milp"
+        if solver == "sort" and not (separable and disjoint):
+            raise ValueError(
+                "solver='sort' is exact only for separable rules (constant OWA "
+                "vector: 'sntv', 'borda', 'bloc', 'av', 'sav') with disjoint "
+                f"candidate groups; got rule={self.rule!r}{where}. Use "
+                "solver='milp'."
+            )
+        if solver == "bnb" and not thiele:
+            raise ValueError(
+                "solver='bnb' is for Thiele rules (a non-increasing, non-negative "
+                "OWA vector with a positive first weight, members ordered by "
+                "utility: every named rule, or 'owa' such as (w, 0, ..., 0) with "
+                "a non-increasing positional vector) with no or disjoint "
+                f"candidate groups; got rule={self.rule!r}{where}. Use "
+                "solver='milp'."
+            )
+        return solver
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None):
@@ -427,7 +572,7 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_voters, n_candidates)
-            Rankings in the format given by ``input``.
+            Rankings or utilities in the format given by ``input``.
         y : None
             Ignored.
         sample_weight : array-like of shape (n_voters,), default=None
@@ -437,24 +582,18 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
         -------
         self : object
         """
-        P = self._positions(X, reset=True)
-        n, m = P.shape
+        X = validate_data(self, X, reset=True, dtype="numeric")
+        n, m = X.shape
         k = self.k
         if k > m:
             raise ValueError(
                 f"k={k} exceeds the number of candidates (columns of X), {m}."
             )
-        w = _check_sample_weight(sample_weight, P, dtype=float)
+        s, lam = self._resolve(m)
+        U, key, divisor, raw = utility_matrix(X, self.input, s, self.rule)
+        w = _check_sample_weight(sample_weight, U, dtype=float)
         if np.any(w < 0):
             raise ValueError("sample_weight must be non-negative.")
-        s, lam = resolve_rule(
-            self.rule,
-            m,
-            k,
-            positional=self.positional,
-            owa=self.owa,
-            approval_top=self.approval_top,
-        )
         gc = build_constraints(
             self.candidate_groups,
             self.group_bounds,
@@ -463,46 +602,50 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
             k,
             m,
         )
-        separable = is_separable(lam)
-        solver = self.solver
-        cc_ok = is_cc_rule(s, lam) and (gc is None or gc.disjoint)
-        if solver == "auto":
-            solver = "sort" if separable and (gc is None or gc.disjoint) else "milp"
-            if solver == "milp" and cc_ok:
-                solver = "cc"  # branch and bound, the MILP after its node budget
-            if solver == "milp" and needs_concave(s, lam) is not None:
+        solver = self._route(lam, key, gc, n, m)
+        limit = self.max_committees
+        if (
+            limit is not None
+            and solver != "greedy"
+            and not (is_thiele(lam, key) and (gc is None or gc.disjoint))
+        ):
+            total = math.comb(m, k)
+            if total > BRUTE_FORCE_MAX:
                 raise ValueError(
-                    f"rule={self.rule!r} is not separable and "
-                    f"{needs_concave(s, lam)}, so no exact MILP applies; pass "
-                    "solver='brute_force' (small instances) or solver='greedy'."
+                    f"max_committees={limit} lists the optimal committees of "
+                    f"rule={self.rule!r}"
+                    + ("" if gc is None or gc.disjoint else " with overlapping groups")
+                    + f" by enumerating all C({m}, {k}) = {total} committees, "
+                    f"over the limit of {BRUTE_FORCE_MAX}; pass max_committees="
+                    "None (one optimal committee) or use a Thiele rule with no "
+                    "or disjoint groups (enumerated by branch and bound)."
                 )
-        if solver == "sort" and not (separable and (gc is None or gc.disjoint)):
-            raise ValueError(
-                "solver='sort' is exact only for separable rules (constant OWA "
-                "vector: 'sntv', 'borda', 'bloc') with disjoint candidate groups; "
-                f"got rule={self.rule!r}"
-                + ("" if gc is None or gc.disjoint else " with overlapping groups")
-                + ". Use solver='milp'."
-            )
-        if solver == "bnb" and not cc_ok:
-            raise ValueError(
-                "solver='bnb' is for Chamberlin-Courant rules ('approval_cc', "
-                "'borda_cc', or 'owa' with owa=(w, 0, ..., 0) and a non-increasing "
-                f"positional vector) with disjoint candidate groups; got "
-                f"rule={self.rule!r}"
-                + ("" if gc is None or gc.disjoint else " with overlapping groups")
-                + ". Use solver='milp'."
-            )
+        lam_exact = owa_vector_exact(self.rule, k, self.owa)
+        exact = ExactScorer(raw, w, lam_exact, divisor=divisor, key=key)
+        # ties decided exactly in the sort and greedy paths (None: the floats
+        # are exact already)
+        tie_check = None if floats_are_exact(raw, w, lam_exact, divisor) else exact
+        tol = tie_tolerance(U, w, lam)
         tie_order = None
         if self.random_state is not None:
             tie_order = check_random_state(self.random_state).permutation(m)
+        t0 = time.perf_counter()
         gap = 0.0
         if solver == "sort":
-            cs = (w @ s[P]) * lam[0]
-            W = solve_sort(cs, k, gc, tie_order)
+            cs = (w @ U) * lam[0]
+            W = solve_sort(
+                cs,
+                k,
+                gc,
+                tie_order,
+                exact=None
+                if tie_check is None
+                else lambda run: exact.scores(np.asarray(run)[:, None]),
+                tol=tol,
+            )
             result = SolverResult(OPTIMAL, "optimal", "sort")
         elif solver == "brute_force":
-            W = solve_brute_force(P, w, s, lam, k, gc)
+            W = solve_brute_force(U, w, lam, k, gc, key)
             if W is None:
                 raise ValueError(
                     "The group bounds are infeasible: no committee of size "
@@ -510,46 +653,64 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
                 )
             result = SolverResult(OPTIMAL, "optimal", "brute_force")
         elif solver == "greedy":
-            W = solve_greedy(P, w, s, lam, k, gc, tie_order)
+            W = solve_greedy(
+                U, w, lam, k, gc, tie_order, key=key, exact=tie_check, tol=tol
+            )
             if W is None:
                 raise ValueError(
                     "The group bounds are infeasible: no committee of size "
                     f"k={k} meets them."
                 )
-            result = SolverResult(OPTIMAL, "approximate", "greedy")
+            result = SolverResult(
+                INACCURATE,
+                "approximate",
+                "greedy",
+                message="greedy committee (sequential rule), not certified optimal",
+            )
             gap = np.nan
         else:
-            if solver in ("cc", "bnb"):
-                W, result, gap = solve_cc(
-                    P,
-                    w,
-                    s,
-                    lam,
-                    k,
-                    gc,
-                    time_limit=self.time_limit,
-                    max_nodes=BNB_MAX_NODES if solver == "cc" else None,
+            if solver in ("cc", "thiele", "bnb"):
+                budget = {
+                    "cc": BNB_MAX_NODES,
+                    "thiele": THIELE_BNB_MAX_NODES,
+                    "bnb": None,
+                }[solver]
+                W, result, gap = solve_bnb(
+                    U, w, lam, k, gc, time_limit=self.time_limit, max_nodes=budget
                 )
             else:
                 W, result, gap = solve_milp(
-                    P, w, s, lam, k, gc, time_limit=self.time_limit
+                    U, w, lam, k, gc, time_limit=self.time_limit
                 )
             check_solver_result(result, what="FairCommitteeSelector")
             gap = np.nan if gap is None else float(gap)
-        self.selected_ = np.sort(np.asarray(W, dtype=np.intp))
+        W = np.sort(np.asarray(W, dtype=np.intp))
+        certified = result.status == OPTIMAL
+        committees, complete = W[None, :], False
+        if limit is not None and certified:
+            deadline = None
+            if self.time_limit is not None:
+                deadline = t0 + float(self.time_limit)
+            committees, complete = optimal_committees(
+                U, w, lam, k, gc, W, exact, limit=limit, key=key, deadline=deadline
+            )
+            if not any(np.array_equal(W, c) for c in committees):
+                # the float optimum lost an exact comparison to a near tie
+                W = committees[0]
+        self.selected_ = W
         self.support_ = np.zeros(m, dtype=bool)
         self.support_[self.selected_] = True
-        self.objective_ = float(w @ per_voter_scores(P, self.selected_, s, lam))
-        self.optimal_ = bool(result.status == OPTIMAL and solver != "greedy")
+        self.committees_ = committees
+        self.committees_complete_ = bool(complete)
+        self.objective_ = float(w @ per_voter_scores(U, self.selected_, lam, key))
+        self.optimal_ = bool(certified)
         self.mip_gap_ = gap
         self.solver_ = result.solver
-        self.solver_status_ = (
-            result.raw_status
-            if solver in ("milp", "cc", "bnb")
-            else ("approximate" if solver == "greedy" else "optimal")
+        self.solver_status_ = OPTIMAL if certified else INACCURATE
+        raw_status = "optimal" if result.raw_status == "Optimal" else result.raw_status
+        self.solver_message_ = raw_status + (
+            f": {result.message}" if result.message else ""
         )
-        if result.raw_status == "Optimal":
-            self.solver_status_ = "optimal"
         if gc is None:
             self.group_counts_ = None
             self.group_bounds_ = None
@@ -583,7 +744,8 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
         """
         if self.input == "orders":
             check_is_fitted(self)
-            P = self._positions(X, reset=False)
+            X = validate_data(self, X, reset=False, dtype="numeric")
+            P = to_positions(X, "orders")
             return P[:, self.support_]
         return super().transform(X)
 
@@ -604,10 +766,11 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
         score : float
         """
         check_is_fitted(self)
-        P = self._positions(X, reset=False)
-        w = _check_sample_weight(sample_weight, P, dtype=float)
+        X = validate_data(self, X, reset=False, dtype="numeric")
         s, lam = self._rule
-        v = per_voter_scores(P, self.selected_, s, lam)
+        U, key, _, _ = utility_matrix(X, self.input, s, self.rule)
+        w = _check_sample_weight(sample_weight, U, dtype=float)
+        v = per_voter_scores(U, self.selected_, lam, key)
         return float(np.average(v, weights=w))
 
     def __sklearn_tags__(self):

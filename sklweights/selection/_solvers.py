@@ -1,18 +1,25 @@
 """Exact and approximate solvers for group-constrained OWA committee selection.
 
+Every solver takes a utility matrix ``U`` (voters x candidates), voter weights
+and an OWA vector ``lam``; rankings arrive as ``U = s[P]`` (and an order ``key``
+where ``s`` is not non-increasing).
+
 * ``sort``: separable rules (constant OWA vector) with disjoint group bounds:
   each group's best ``lower`` candidates, then the best of the rest while the
-  upper bounds allow. Exact, O(nm + m log m).
+  upper bounds allow. Exact, O(nm + m log m); exact ties go to the lower index.
 * ``milp``: HiGHS (through ``highspy``, else :func:`scipy.optimize.milp`)
   with ``m`` binaries.
-  Non-separable rules with a non-increasing OWA vector use the nested-approval
-  reduction (a weighted Thiele rule on top-q ballots, identical ballots merged)
-  or, for Chamberlin-Courant, the assignment formulation, whichever has fewer
-  non-zeros.
-* ``cc``: Chamberlin-Courant by branch and bound (:mod:`._bnb`), handing its
-  incumbent and bound to the MILP after a node budget.
+  Non-separable rules with a non-increasing OWA vector use the nested-ballot
+  reduction (each voter's utility levels give nested ballots: a weighted
+  Thiele rule, identical ballots merged) or, for Chamberlin-Courant, the
+  assignment formulation, whichever has fewer non-zeros.
+* ``bnb``: Thiele rules (non-increasing ``lam >= 0``) by branch and bound
+  (:mod:`._bnb`), handing its incumbent and bound to the MILP after a budget.
 * ``brute_force``: every size-k subset (small instances, any OWA vector).
-* ``greedy``: marginal gains with a feasibility look-ahead; an approximation.
+* ``greedy``: marginal gains with a feasibility look-ahead; an approximation
+  (sequential Thiele rules), exact ties to the lower index.
+* :func:`optimal_committees`: every optimal committee (up to a cap), by the
+  branch and bound's collect mode or by enumeration, decided exactly.
 """
 
 import itertools
@@ -21,6 +28,7 @@ import time
 
 import numpy as np
 
+from sklweights.selection._exact import refined_order
 from sklweights.selection._rules import (
     candidate_scores,
     is_separable,
@@ -35,11 +43,14 @@ from sklweights.utils._solver import (
 )
 
 BRUTE_FORCE_MAX = 5_000_000
+# solver="auto" enumerates every committee when C(m, k) * n * k is at most
+# this (one vectorised pass, well under a millisecond)
+ENUMERATE_MAX_ENTRIES = 20_000
 
 
-def merge_voters(P, weights):
-    """Merge identical rankings; returns unique rows and summed weights."""
-    uniq, inv = np.unique(P, axis=0, return_inverse=True)
+def merge_voters(U, weights):
+    """Merge identical utility rows; returns unique rows and summed weights."""
+    uniq, inv = np.unique(U, axis=0, return_inverse=True)
     w = np.bincount(inv.ravel(), weights=weights, minlength=uniq.shape[0])
     return uniq, w
 
@@ -50,23 +61,48 @@ def is_cc_owa(lam):
     return bool(lam[0] > 0 and np.all(lam[1:] == 0))
 
 
-def needs_concave(s, lam):
-    """Reason string when the MILP cannot represent the rule, else None."""
+def needs_concave(lam, key=None):
+    """Reason string when the MILP cannot represent the rule, else None.
+
+    ``key`` is not None for rankings whose positional vector is not
+    non-increasing (members are then ordered by position, not utility).
+    """
     if is_separable(lam):
         return None
     if np.any(np.diff(lam) > 1e-12):
         return "the OWA vector is not non-increasing"
-    if np.any(np.diff(s) > 1e-12):
+    if key is not None:
         return "the positional vector is not non-increasing"
     return None
 
 
+def is_thiele(lam, key=None):
+    """Rules the branch and bound solves: non-increasing ``lam >= 0``."""
+    lam = np.asarray(lam)
+    return bool(
+        needs_concave(lam, key) is None
+        and key is None
+        and np.all(lam >= 0)
+        and lam[0] > 0
+    )
+
+
 # --------------------------------------------------------------------------- sort
-def solve_sort(cand_scores, k, gc, tie_order=None):
-    """Exact selection for modular objectives under disjoint group bounds."""
+def solve_sort(cand_scores, k, gc, tie_order=None, exact=None, tol=0.0):
+    """Exact selection for modular objectives under disjoint group bounds.
+
+    ``exact(cands)``: exact scores of candidates, used to order runs of
+    values within ``tol`` (exact ties keep the tie order: lower index first).
+    """
     m = cand_scores.shape[0]
     idx = np.arange(m) if tie_order is None else np.asarray(tie_order)
     order = idx[np.argsort(-cand_scores[idx], kind="stable")]
+    if exact is not None:
+        rank = np.empty(m, dtype=np.intp)
+        rank[idx] = np.arange(m)
+        order = np.fromiter(
+            refined_order(order, cand_scores, tol, exact, rank), dtype=np.intp, count=m
+        )
     chosen = np.zeros(m, dtype=bool)
     if gc is None:
         chosen[order[:k]] = True
@@ -141,21 +177,40 @@ def make_feasibility_check(gc, k):
 
 
 # ---------------------------------------------------------------------- greedy
-def solve_greedy(P, weights, s, lam, k, gc, tie_order=None):
-    """Greedy by marginal gain, never taking a step that makes bounds unreachable."""
-    m = P.shape[1]
+def solve_greedy(
+    U, weights, lam, k, gc, tie_order=None, *, key=None, exact=None, tol=0.0
+):
+    """Greedy by marginal gain, never taking a step that makes bounds unreachable.
+
+    ``exact``: an :class:`~._exact.ExactScorer`; gains within ``tol`` of each
+    other are then compared exactly, and an exact tie goes to the candidate
+    first in ``tie_order`` (default: the lower index), as in the sequential
+    Thiele rules.
+    """
+    m = U.shape[1]
     feasible = make_feasibility_check(gc, k)
     chosen = []
     mask = np.zeros(m, dtype=bool)
     idx = np.arange(m) if tie_order is None else np.asarray(tie_order)
+    rank = np.empty(m, dtype=np.intp)
+    rank[idx] = np.arange(m)
     for step in range(k):
-        gains = weights @ marginal_gain_matrix(P, chosen, s, lam[: step + 1])
+        gains = weights @ marginal_gain_matrix(U, chosen, lam[: step + 1], key)
         gains[mask] = -np.inf
         order = idx[np.argsort(-gains[idx], kind="stable")]
+        order = order[~mask[order]]
+        if exact is not None:
+            order = refined_order(
+                order,
+                gains,
+                tol,
+                lambda run, base=list(chosen): exact.scores(
+                    np.array([base + [int(c)] for c in run], dtype=np.intp)
+                ),
+                rank,
+            )
         picked = None
         for c in order:
-            if mask[c]:
-                continue
             mask[c] = True
             if feasible(mask):
                 picked = c
@@ -168,27 +223,29 @@ def solve_greedy(P, weights, s, lam, k, gc, tie_order=None):
 
 
 # ------------------------------------------------------------------ brute force
-def solve_brute_force(P, weights, s, lam, k, gc):
-    """Best feasible committee by enumeration (lexicographically first on ties)."""
-    n, m = P.shape
+def _check_enumerable(m, k):
     total = math.comb(m, k)
     if total > BRUTE_FORCE_MAX:
         raise ValueError(
             f"solver='brute_force' would enumerate C({m}, {k}) = {total} committees "
             f"(limit {BRUTE_FORCE_MAX}); use solver='milp'."
         )
+
+
+def _committee_blocks(U, weights, lam, k, gc, key=None):
+    """Feasible committees in lexicographic blocks, with their float values."""
+    n, m = U.shape
     separable = is_separable(lam)
-    cs = candidate_scores(P, s, weights) * lam[0] if separable else None
+    cs = candidate_scores(U, weights) * lam[0] if separable else None
     chunk = max(1, int(4_000_000 // max(1, n * k)))
     combos_iter = itertools.combinations(range(m), k)
-    best_val, best = -np.inf, None
     while True:
         block = np.fromiter(
             itertools.chain.from_iterable(itertools.islice(combos_iter, chunk)),
             dtype=np.intp,
         )
         if block.size == 0:
-            break
+            return
         block = block.reshape(-1, k)
         if gc is not None:
             cnt = gc.membership[:, block].sum(axis=2)  # (G, B)
@@ -199,8 +256,21 @@ def solve_brute_force(P, weights, s, lam, k, gc):
         if separable:
             vals = cs[block].sum(axis=1)
         else:
-            pos = np.sort(P[:, block], axis=2)  # (n, B, k), positions sorted
-            vals = weights @ (np.take(s, pos) @ lam)
+            V = U[:, block]  # (n, B, k)
+            if key is None:
+                V = -np.sort(-V, axis=2)
+            else:
+                o = np.argsort(-key[:, block], axis=2, kind="stable")
+                V = np.take_along_axis(V, o, axis=2)
+            vals = weights @ (V @ lam)
+        yield block, vals
+
+
+def solve_brute_force(U, weights, lam, k, gc, key=None):
+    """Best feasible committee by enumeration (lexicographically first on ties)."""
+    _check_enumerable(U.shape[1], k)
+    best_val, best = -np.inf, None
+    for block, vals in _committee_blocks(U, weights, lam, k, gc, key):
         j = int(np.argmax(vals))
         if best is None or vals[j] > best_val + 1e-12 * max(1.0, abs(best_val)):
             best_val, best = vals[j], block[j].copy()
@@ -208,27 +278,44 @@ def solve_brute_force(P, weights, s, lam, k, gc):
 
 
 # ------------------------------------------------------------------------- milp
-def _nested_ballots(Pu, wu, s, lam, k):
-    """Merged weighted top-r ballots: list of (members (B, r), weights (B,), r)."""
-    n, m = Pu.shape
-    orders = np.argsort(Pu, axis=1)
-    d = s[:-1] - s[1:]  # d[r-1] weights the top-r ballot, r = 1..m-1
+def _utility_levels(Uu):
+    """Each voter's candidates by decreasing utility and the steps between them.
+
+    Returns ``order`` (n, m) and ``D`` (n, m - 1): ``D[v, r - 1] > 0`` is the
+    drop in voter ``v``'s utility after its ``r`` best candidates, the weight of
+    its top-``r`` ballot.
+    """
+    order = np.argsort(-Uu, axis=1, kind="stable")
+    V = np.take_along_axis(Uu, order, axis=1)
+    return order, V[:, :-1] - V[:, 1:], V[:, -1]
+
+
+def _nested_ballots(Uu, wu):
+    """Merged weighted level ballots: list of (members (B, r), weights (B,), r).
+
+    A voter's utility is its minimum plus the sum of the steps ``D`` above
+    each candidate, so a committee's score is a weighted Thiele score on the
+    ballots "the voter's ``r`` best candidates" (one per step), for ballots of
+    any size and per-voter levels (approval ballots: one ballot per voter).
+    """
+    order, D, _ = _utility_levels(Uu)
     out = []
-    for r in range(1, m):
-        if d[r - 1] <= 0:
-            continue
-        top = np.sort(orders[:, :r], axis=1)
+    for r in np.flatnonzero((D > 0).any(axis=0)) + 1:
+        rows = np.flatnonzero(D[:, r - 1] > 0)
+        top = np.sort(order[rows, :r], axis=1)
         uniq, inv = np.unique(top, axis=0, return_inverse=True)
-        wb = np.bincount(inv.ravel(), weights=wu, minlength=uniq.shape[0]) * d[r - 1]
-        out.append((uniq, wb, r))
+        wb = np.bincount(
+            inv.ravel(), weights=wu[rows] * D[rows, r - 1], minlength=uniq.shape[0]
+        )
+        out.append((uniq, wb, int(r)))
     return out
 
 
-def _milp_model(Pu, wu, s, lam, k, gc, formulation):
+def _milp_model(Uu, wu, lam, k, gc, formulation):
     """Objective c (to maximise), integrality, and constraint blocks."""
     import scipy.sparse as sp
 
-    n, m = Pu.shape
+    n, m = Uu.shape
     rows, cols, vals, lbs, ubs = [], [], [], [], []
     n_rows = 0
 
@@ -253,13 +340,13 @@ def _milp_model(Pu, wu, s, lam, k, gc, formulation):
     const = 0.0
     n_var = m
     if formulation == "linear":
-        obj[0] = candidate_scores(Pu, s, wu) * lam[0]
+        obj[0] = candidate_scores(Uu, wu) * lam[0]
     elif formulation == "assignment":
         # y[v, c] in [0, 1], y <= x, sum_c y[v, c] = 1; lam = (lam1, 0, ...)
-        nv = Pu.shape[0]
+        nv = Uu.shape[0]
         y0 = n_var
         n_var += nv * m
-        obj.append((lam[0] * wu[:, None] * s[Pu]).ravel())
+        obj.append((lam[0] * wu[:, None] * Uu).ravel())
         yidx = y0 + np.arange(nv * m).reshape(nv, m)
         # y[v,c] - x[c] <= 0 in bulk
         rr = n_rows + np.arange(nv * m)
@@ -280,8 +367,8 @@ def _milp_model(Pu, wu, s, lam, k, gc, formulation):
         nonneg = bool(np.all(lam >= 0))
         n_pos = int(np.sum(lam > 0)) if nonneg else k
         cum = np.cumsum(lam)
-        const = float(s[-1] * cum[k - 1] * wu.sum())
-        for members, wb, r in _nested_ballots(Pu, wu, s, lam, k):
+        const = float(cum[k - 1] * (wu @ _utility_levels(Uu)[2]))
+        for members, wb, r in _nested_ballots(Uu, wu):
             L = min(r, k, n_pos)
             if L == 0:
                 continue
@@ -312,16 +399,16 @@ def _milp_model(Pu, wu, s, lam, k, gc, formulation):
     return c, integrality, A, lb, ub, const
 
 
-def choose_formulation(Pu, s, lam, k):
+def choose_formulation(Uu, lam, k):
     """'linear', 'assignment' or 'nested' (fewest non-zeros for CC)."""
     if is_separable(lam):
         return "linear"
     if not is_cc_owa(lam):
         return "nested"
-    n, m = Pu.shape
-    d = s[:-1] - s[1:]
-    steps = np.flatnonzero(d > 0) + 1  # ballot sizes r
-    nested_nnz = n * float(np.sum(steps + 1))
+    n, m = Uu.shape
+    _, D, _ = _utility_levels(Uu)
+    steps = np.arange(1, m)[None, :] * (D > 0)  # ballot sizes r
+    nested_nnz = float(np.sum(steps + (D > 0)))
     assign_nnz = 3.0 * n * m
     return "nested" if nested_nnz <= assign_nnz else "assignment"
 
@@ -428,9 +515,8 @@ def _milp_highspy(c, integrality, A, lb, ub, time_limit, start=None):
 
 
 def solve_milp(
-    P,
+    U,
     weights,
-    s,
     lam,
     k,
     gc,
@@ -449,29 +535,28 @@ def solve_milp(
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
-    reason = needs_concave(s, lam)
+    reason = needs_concave(lam)
     if reason is not None:
         raise ValueError(
             f"The MILP needs a non-increasing OWA vector and positional vector for "
             f"non-separable rules, but {reason}; use solver='brute_force' (small "
             "instances) or solver='greedy' (approximate)."
         )
-    Pu, wu = merge_voters(P, weights)
+    Uu, wu = merge_voters(U, weights)
     if is_cc_owa(lam) and start is None and (gc is None or gc.disjoint):
         # Certificate without the MILP: a greedy feasible committee whose score
         # reaches the trivial bound (every voter gets its favourite) is optimal;
         # common for Chamberlin-Courant when every voter can be covered.
-        kk = min(k, s.size)
-        bound = float(wu.sum() * (lam[:kk] @ s[:kk]))
-        W0 = solve_greedy(Pu, wu, s, lam, k, gc)
+        bound = float(lam[0] * (wu @ Uu.max(axis=1)))
+        W0 = solve_greedy(Uu, wu, lam, k, gc)
         if W0 is not None:
-            val = float(wu @ per_voter_scores(Pu, W0, s, lam))
+            val = float(wu @ per_voter_scores(Uu, W0, lam))
             if val >= bound - 1e-9 * max(1.0, abs(bound)):
                 return W0, SolverResult(OPTIMAL, "Optimal", "greedy-certified"), 0.0
     if formulation == "auto":
-        formulation = choose_formulation(Pu, s, lam, k)
-    m = P.shape[1]
-    c, integrality, A, lb, ub, const = _milp_model(Pu, wu, s, lam, k, gc, formulation)
+        formulation = choose_formulation(Uu, lam, k)
+    m = U.shape[1]
+    c, integrality, A, lb, ub, const = _milp_model(Uu, wu, lam, k, gc, formulation)
     t0 = time.perf_counter()
     x0 = None
     if start is not None:
@@ -513,7 +598,7 @@ def solve_milp(
         if committee is None and start is not None:
             committee = np.sort(np.asarray(start, dtype=np.intp))
         if committee is None:
-            committee = solve_greedy(P, weights, s, lam, k, gc)
+            committee = solve_greedy(U, weights, lam, k, gc)
             fallback = True
         if committee is None:
             return (
@@ -522,7 +607,7 @@ def solve_milp(
                 None,
             )
         # objective and bound in the selector's units (the model drops const)
-        val = float(weights @ per_voter_scores(P, committee, s, lam))
+        val = float(weights @ per_voter_scores(U, committee, lam))
         gap = None
         bound = None
         if dual is not None and np.isfinite(dual):
@@ -547,19 +632,24 @@ def solve_milp(
     return None, SolverResult(FAILED, str(res.message), name), None
 
 
-# ------------------------------------------------------- Chamberlin-Courant
+# ------------------------------------------------------- branch and bound
 BNB_MAX_NODES = 10_000
 # deeper searches recurse past what the bound can prune; the MILP takes them
 BNB_MAX_K = 200
+# Thiele rules other than Chamberlin-Courant: the search runs first only on
+# small profiles (voters x candidates), where the MILP's set-up dominates, and
+# with a smaller node budget (a node recomputes every gain).
+THIELE_BNB_MAX_ENTRIES = 20_000
+THIELE_BNB_MAX_NODES = 2_000
 
 
-def is_cc_rule(s, lam):
-    """Chamberlin-Courant shape: ``lam = (lam_1 > 0, 0, ...)``, ``s`` non-increasing."""
-    return is_cc_owa(lam) and bool(np.all(np.diff(s) <= 1e-12))
+def is_cc_rule(lam, key=None):
+    """Chamberlin-Courant shape: ``lam = (lam_1 > 0, 0, ...)``, members by utility."""
+    return is_cc_owa(lam) and key is None
 
 
-def solve_cc(P, weights, s, lam, k, gc, *, time_limit=None, max_nodes=BNB_MAX_NODES):
-    """Exact Chamberlin-Courant: branch and bound, then the MILP if needed.
+def solve_bnb(U, weights, lam, k, gc, *, time_limit=None, max_nodes=BNB_MAX_NODES):
+    """Exact Thiele rule: branch and bound, then the MILP if needed.
 
     The branch and bound (:mod:`._bnb`) solves most instances in a few
     hundred nodes; after ``max_nodes`` (None: no limit) its incumbent and
@@ -570,24 +660,21 @@ def solve_cc(P, weights, s, lam, k, gc, *, time_limit=None, max_nodes=BNB_MAX_NO
         MAX_ENTRIES,
         NODE_LIMIT,
         OPTIMAL_BNB,
-        solve_cc_bnb,
+        branch_and_bound,
     )
 
     t0 = time.perf_counter()
     deadline = None if time_limit is None else t0 + float(time_limit)
-    n, m = P.shape
-    too_big = n * m > MAX_ENTRIES and (
-        np.unique(s[P], axis=0).shape[0] * m > MAX_ENTRIES
-    )
+    n, m = U.shape
+    too_big = n * m > MAX_ENTRIES and np.unique(U, axis=0).shape[0] * m > MAX_ENTRIES
     if too_big or k > BNB_MAX_K:
         # the dense (merged voters x candidates) utilities would not fit, or
         # the search would be deeper than it can usefully go (the MILP keeps
         # the greedy certificate, which is what settles large k)
-        return solve_milp(P, weights, s, lam, k, gc, time_limit=time_limit)
-    W, val, bound, status, nodes = solve_cc_bnb(
-        P, weights, s, k, gc, max_nodes=max_nodes, deadline=deadline
+        return solve_milp(U, weights, lam, k, gc, time_limit=time_limit)
+    W, val, bound, status, nodes = branch_and_bound(
+        U, weights, lam, k, gc, max_nodes=max_nodes, deadline=deadline
     )
-    lam1 = float(lam[0])
     name = "branch-and-bound"
     if status == OPTIMAL_BNB:
         if W is None:
@@ -602,15 +689,14 @@ def solve_cc(P, weights, s, lam, k, gc, *, time_limit=None, max_nodes=BNB_MAX_NO
         if deadline is not None:
             remaining = max(deadline - time.perf_counter(), 1e-3)
         return solve_milp(
-            P,
+            U,
             weights,
-            s,
             lam,
             k,
             gc,
             time_limit=remaining,
             start=W,
-            outer_bound=lam1 * bound,
+            outer_bound=bound,
             name_prefix=f"branch-and-bound ({nodes} nodes), then ",
         )
     # time limit inside the branch and bound
@@ -630,3 +716,59 @@ def solve_cc(P, weights, s, lam, k, gc, *, time_limit=None, max_nodes=BNB_MAX_NO
         SolverResult(INACCURATE, "time_limit", name, n_iter=nodes, message=msg),
         gap,
     )
+
+
+# ------------------------------------------------------ every optimal committee
+def optimal_committees(
+    U, weights, lam, k, gc, best, exact, *, limit, key=None, deadline=None
+):
+    """Every optimal committee, up to ``limit``, decided exactly.
+
+    ``best`` is an optimal committee found by an exact solver. Committees
+    whose float score is within the tie tolerance of it are candidates; their
+    exact scores (``exact``, an :class:`~._exact.ExactScorer`) decide which
+    tie. Thiele rules with no or disjoint groups are enumerated by the branch
+    and bound's collect mode (only subtrees whose bound reaches the optimum
+    are visited); other rules by enumerating every committee.
+
+    Returns
+    -------
+    committees : ndarray of shape (n_committees, k)
+        Lexicographic order.
+    complete : bool
+        False when more than ``limit`` optimal committees exist (or the
+        deadline stopped the enumeration).
+    """
+    from sklweights.selection._bnb import COLLECT_LIMIT, TIME_LIMIT, branch_and_bound
+    from sklweights.selection._exact import tie_tolerance
+
+    best = np.sort(np.asarray(best, dtype=np.intp))
+    target = float(weights @ per_voter_scores(U, best, lam, key))
+    tol = tie_tolerance(U, weights, lam)
+    found = {"best": exact.score(best), "list": []}
+
+    def keep(W):
+        val = exact.score(W)
+        if val > found["best"]:  # a float near-tie that is exactly better
+            found["best"], found["list"] = val, []
+        if val == found["best"]:
+            found["list"].append(tuple(int(c) for c in W))
+        return len(found["list"]) <= limit
+
+    complete = True
+    if is_thiele(lam, key) and (gc is None or gc.disjoint):
+        *_, status, _ = branch_and_bound(
+            U, weights, lam, k, gc, collect=(target, tol, keep), deadline=deadline
+        )
+        complete = status not in (COLLECT_LIMIT, TIME_LIMIT)
+    else:
+        _check_enumerable(U.shape[1], k)
+        for block, vals in _committee_blocks(U, weights, lam, k, gc, key):
+            for j in np.flatnonzero(vals >= target - tol):
+                if not keep(block[j]):
+                    complete = False
+                    break
+            if not complete:
+                break
+    committees = sorted(found["list"])[:limit]
+    return np.array(committees, dtype=np.intp).reshape(-1, k), complete

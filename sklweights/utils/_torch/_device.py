@@ -147,7 +147,10 @@ def as_tensor(a, device, dtype=None):
         a = np.asarray(a)
         if dtype is None and a.dtype.kind == "f":
             a = a.astype(np.float32, copy=False)
-        t = torch.from_numpy(np.ascontiguousarray(a))
+        a = np.ascontiguousarray(a)
+        if not a.flags.writeable:  # a read-only view (memmap, pandas): copy
+            a = a.copy()
+        t = torch.from_numpy(a)
     if dtype is not None:
         t = t.to(dtype)
     return t.to(device, non_blocking=True)

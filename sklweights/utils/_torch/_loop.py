@@ -151,16 +151,19 @@ class TorchTrainingMixin:
     def _predict_device(self):
         return resolve_device(self.device, fallback=True)
 
-    def _predict_batches(self, module, fn, arrays, *, batch_size=4096):
+    def _predict_batches(self, module, fn, arrays, *, batch_size=4096, dtype=None):
         """``fn(*batch)`` over ``arrays`` with ``module`` on the predict device.
 
         The module goes back to the CPU afterwards (fitted state stays there);
-        returns numpy arrays, as :func:`predict_in_batches`.
+        returns numpy arrays, as :func:`predict_in_batches` (``dtype``: the
+        batches' torch dtype; None turns floats into float32).
         """
         device = self._predict_device()
         module.to(device)
         try:
-            return predict_in_batches(fn, arrays, batch_size=batch_size, device=device)
+            return predict_in_batches(
+                fn, arrays, batch_size=batch_size, device=device, dtype=dtype
+            )
         finally:
             module.to("cpu")
 
