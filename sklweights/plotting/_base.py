@@ -2,12 +2,27 @@
 
 from sklweights.utils._optional import import_optional
 
-__all__ = ["DisplayMixin", "check_matplotlib"]
+__all__ = ["DisplayMixin", "check_estimator_has", "check_matplotlib"]
 
 
 def check_matplotlib(purpose):
     """``matplotlib.pyplot``, or an ImportError with the ``sklweights[plot]`` hint."""
     return import_optional("matplotlib.pyplot", extra="plot", purpose=purpose)
+
+
+def check_estimator_has(estimator, methods, what):
+    """A TypeError unless ``estimator`` has ``methods``; then check it is fitted.
+
+    ``what`` names the kind of estimator that has them (for the message).
+    """
+    from sklweights.utils._sklearn_compat import check_is_fitted
+
+    missing = [m for m in methods if not hasattr(estimator, m)]
+    if missing:
+        raise TypeError(
+            f"{type(estimator).__name__} has no {'/'.join(missing)}: {what} is needed."
+        )
+    check_is_fitted(estimator)
 
 
 class DisplayMixin:

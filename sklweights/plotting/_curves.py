@@ -7,7 +7,7 @@ from sklearn.utils.validation import check_array, check_consistent_length, colum
 
 from sklweights.utils._sklearn_compat import check_is_fitted
 
-from ._base import DisplayMixin
+from ._base import DisplayMixin, check_estimator_has
 
 __all__ = [
     "CumulativeProbabilityDisplay",
@@ -249,12 +249,11 @@ class DistillationPathDisplay(DisplayMixin):
         -------
         display : DistillationPathDisplay
         """
-        check_is_fitted(estimator)
-        if not hasattr(estimator, "staged_predict"):
-            raise TypeError(
-                f"{type(estimator).__name__} has no staged_predict (a "
-                "SelfDistilledKernelRidge has)."
-            )
+        check_estimator_has(
+            estimator,
+            ["staged_predict"],
+            "a SelfDistilledKernelRidge (or any staged model)",
+        )
         y = column_or_1d(y).astype(np.float64)
         mse = np.array([np.mean((p - y) ** 2) for p in estimator.staged_predict(X)])
         label = getattr(estimator, "weight_source_", None) or "fitted"
@@ -493,14 +492,9 @@ class ObjectiveByLayerDisplay(DisplayMixin):
         -------
         display : ObjectiveByLayerDisplay
         """
-        if not (
-            hasattr(estimator, "staged_transform") and hasattr(estimator, "objective")
-        ):
-            raise TypeError(
-                f"{type(estimator).__name__} has no staged_transform/objective (the "
-                "coders of sklweights.sparse have)."
-            )
-        check_is_fitted(estimator)
+        check_estimator_has(
+            estimator, ["staged_transform", "objective"], "a coder of sklweights.sparse"
+        )
         curve = [
             float(np.mean(estimator.objective(Y, codes)))
             for codes in estimator.staged_transform(Y)

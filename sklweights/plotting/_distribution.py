@@ -3,9 +3,7 @@
 import numpy as np
 from sklearn.utils.validation import check_array, column_or_1d
 
-from sklweights.utils._sklearn_compat import check_is_fitted
-
-from ._base import DisplayMixin
+from ._base import DisplayMixin, check_estimator_has
 
 __all__ = ["PredictedHistogramDisplay"]
 
@@ -101,12 +99,11 @@ class PredictedHistogramDisplay(DisplayMixin):
         -------
         display : PredictedHistogramDisplay
         """
-        check_is_fitted(estimator)
-        if not hasattr(estimator, "predict_distribution"):
-            raise TypeError(
-                f"{type(estimator).__name__} has no predict_distribution (an "
-                "HLGaussRegressor with loss='hl_gauss' has)."
-            )
+        check_estimator_has(
+            estimator,
+            ["predict_distribution", "bin_edges_"],
+            "an HLGaussRegressor with loss='hl_gauss'",
+        )
         return cls.from_predictions(
             estimator.bin_edges_,
             estimator.predict_distribution(X),

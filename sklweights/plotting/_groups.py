@@ -7,7 +7,7 @@ from sklearn.utils.validation import check_array
 from sklweights.metrics import per_domain_score
 from sklweights.utils._sklearn_compat import check_is_fitted
 
-from ._base import DisplayMixin
+from ._base import DisplayMixin, check_estimator_has
 
 __all__ = ["DomainWeightsDisplay", "GroupScoreDisplay"]
 
@@ -94,12 +94,9 @@ class DomainWeightsDisplay(DisplayMixin):
         -------
         display : DomainWeightsDisplay
         """
-        check_is_fitted(estimator)
-        if not hasattr(estimator, "domain_weights"):
-            raise TypeError(
-                f"{type(estimator).__name__} has no domain_weights (the "
-                "domain-weighted text classifiers have)."
-            )
+        check_estimator_has(
+            estimator, ["domain_weights", "domains_"], "a domain-weighted classifier"
+        )
         if labels is None and all(isinstance(d, str) for d in X):
             labels = [d if len(d) <= 40 else d[:37] + "..." for d in X]
         return cls.from_predictions(

@@ -2,9 +2,7 @@
 
 import numpy as np
 
-from sklweights.utils._sklearn_compat import check_is_fitted
-
-from ._base import DisplayMixin
+from ._base import DisplayMixin, check_estimator_has
 
 __all__ = ["TrainingHistoryDisplay"]
 
@@ -119,15 +117,9 @@ class TrainingHistoryDisplay(DisplayMixin):
         -------
         display : TrainingHistoryDisplay
         """
-        check_is_fitted(estimator)
-        history = getattr(estimator, "history_", None)
-        if history is None:
-            raise TypeError(
-                f"{type(estimator).__name__} has no history_: "
-                "TrainingHistoryDisplay needs a torch estimator of sklweights."
-            )
+        check_estimator_has(estimator, ["history_"], "a torch estimator of sklweights")
         return cls.from_history(
-            history,
+            estimator.history_,
             keys=keys,
             best_epoch=getattr(estimator, "best_epoch_", None),
             name=name or type(estimator).__name__,

@@ -6,21 +6,19 @@ from sklearn.utils.validation import check_array, check_consistent_length, colum
 from sklweights.metrics import empirical_coverage
 from sklweights.metrics._ordinal import equal_frequency_bins
 from sklweights.metrics._quantile import _check_levels, _symmetric_pairs
-from sklweights.utils._sklearn_compat import check_is_fitted
 
-from ._base import DisplayMixin
+from ._base import DisplayMixin, check_estimator_has
 
 __all__ = ["IntervalCoverageDisplay", "QuantileFanDisplay"]
 
 
 def _predicted_quantiles(estimator, X, quantiles):
     """``(q, levels)`` from ``predict_quantiles`` (the estimator's levels when None)."""
-    if not hasattr(estimator, "predict_quantiles"):
-        raise TypeError(
-            f"{type(estimator).__name__} has no predict_quantiles: a quantile "
-            "model is needed (e.g. QuantileAggregator, HLGaussRegressor)."
-        )
-    check_is_fitted(estimator)
+    check_estimator_has(
+        estimator,
+        ["predict_quantiles"],
+        "a quantile model (e.g. QuantileAggregator, HLGaussRegressor)",
+    )
     if quantiles is None:
         levels = getattr(estimator, "quantiles_", None)
         if levels is None:
@@ -346,12 +344,11 @@ class IntervalCoverageDisplay(DisplayMixin):
         -------
         display : IntervalCoverageDisplay
         """
-        check_is_fitted(estimator)
-        if not hasattr(estimator, "predict_interval"):
-            raise TypeError(
-                f"{type(estimator).__name__} has no predict_interval: an interval "
-                "model is needed (e.g. QuantileAggregator, HLGaussRegressor)."
-            )
+        check_estimator_has(
+            estimator,
+            ["predict_interval"],
+            "an interval model (e.g. QuantileAggregator, HLGaussRegressor)",
+        )
         bounds = np.asarray(
             estimator.predict_interval(X, confidence_level=confidence_level)
         )
