@@ -94,6 +94,26 @@ for rule, name in rules.items():
     print(f"{name:8s} none {u:.3f}  best {b:.3f}  proportional {p:.3f}")
 
 # %%
+# One draw: who gets in, and at what quality
+# -------------------------------------------
+# :class:`~sklweights.plotting.CommitteeTradeoffDisplay` refits the selector
+# under each constraint setting and shows the group composition of each
+# committee, labelled with its latent quality.
+from sklweights.plotting import CommitteeTradeoffDisplay
+
+L, B, g = make_biased_rankings(n, m, swap_fraction=0.57, random_state=0)
+CommitteeTradeoffDisplay.from_estimator(
+    FairCommitteeSelector(k, rule="borda", candidate_groups=g),
+    B,
+    settings={
+        "no bounds": {},
+        "proportional bounds": {"proportional": True},
+        "at least 2 per group": {"group_bounds": {0: (2, k), 1: (2, k)}},
+    },
+    X_latent=L,
+)
+
+# %%
 # Smoothness: why Borda needs few rankings and SNTV many
 # ------------------------------------------------------
 # :func:`~sklweights.selection.estimate_smoothness` estimates alpha, the

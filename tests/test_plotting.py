@@ -11,6 +11,7 @@ from sklearn.linear_model import LogisticRegression
 
 from sklweights.metrics import rare_class_calibration_error
 from sklweights.plotting import (
+    CommitteeTradeoffDisplay,
     CumulativeProbabilityDisplay,
     DistillationPathDisplay,
     DomainWeightsDisplay,
@@ -300,6 +301,39 @@ def test_objective_by_layer_display():
         ObjectiveByLayerDisplay.from_estimator(LogisticRegression(), data.Y)
 
 
+def test_committee_tradeoff_display():
+    from sklweights.datasets import make_biased_rankings
+    from sklweights.metrics import latent_quality_ratio
+    from sklweights.selection import FairCommitteeSelector
+
+    L, B, g = make_biased_rankings(60, 20, swap_fraction=0.6, random_state=0)
+    selector = FairCommitteeSelector(6, candidate_groups=g)
+    settings = {"none": {}, "proportional": {"proportional": True}}
+    disp = CommitteeTradeoffDisplay.from_estimator(
+        selector, B, settings=settings, X_latent=L
+    )
+    for i, params in enumerate(settings.values()):
+        chosen = FairCommitteeSelector(6, candidate_groups=g, **params).fit(B).selected_
+        np.testing.assert_array_equal(disp.committees[i], chosen)
+        assert list(disp.composition[i]) == [
+            int(np.sum(g[chosen] == 0)),
+            int(np.sum(g[chosen] == 1)),
+        ]
+        assert disp.quality[i] == pytest.approx(latent_quality_ratio(L, chosen))
+    assert np.all(disp.composition.sum(axis=1) == 6)
+    assert len(disp.bars_) == 2
+    own = CommitteeTradeoffDisplay.from_estimator(selector, B, settings={"none": {}})
+    assert own.quality[0] == pytest.approx(1.0)  # the optimum on its own rankings
+    with pytest.raises(ValueError, match="candidate_groups"):
+        CommitteeTradeoffDisplay.from_estimator(
+            FairCommitteeSelector(6), B, settings={"none": {}}
+        )
+    with pytest.raises(ValueError, match="non-empty dict"):
+        CommitteeTradeoffDisplay.from_estimator(selector, B, settings={})
+    with pytest.raises(ValueError, match="one entry per setting"):
+        CommitteeTradeoffDisplay.from_predictions(["a"], [[1, 2], [3, 4]], [1.0, 0.9])
+
+
 def test_docstring_examples_run():
     import doctest
 
@@ -308,7 +342,8 @@ def test_docstring_examples_run():
     import sklweights.plotting._distribution as b
     import sklweights.plotting._groups as c
     import sklweights.plotting._quantile as e
+    import sklweights.plotting._selection as f
 
-    for mod in (a, b, c, d, e):
+    for mod in (a, b, c, d, e, f):
         result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.attempted > 0 and result.failed == 0, mod.__name__

@@ -21,7 +21,8 @@ Display draws, never by ``import sklweights``.
   against the self-distillation step; :class:`CumulativeProbabilityDisplay`:
   an ordinal model's cumulative probabilities along a feature (PRESTO);
   :class:`ObjectiveByLayerDisplay`: the objective after each layer of an
-  unfolded sparse coder.
+  unfolded sparse coder; :class:`CommitteeTradeoffDisplay`: a committee's
+  group composition and quality across constraint settings.
 """
 
 from ._calibration import ReliabilityDisplay
@@ -35,8 +36,10 @@ from ._distribution import PredictedHistogramDisplay
 from ._groups import DomainWeightsDisplay, GroupScoreDisplay
 from ._history import TrainingHistoryDisplay
 from ._quantile import IntervalCoverageDisplay, QuantileFanDisplay
+from ._selection import CommitteeTradeoffDisplay
 
 __all__ = [
+    "CommitteeTradeoffDisplay",
     "CumulativeProbabilityDisplay",
     "DistillationPathDisplay",
     "DomainWeightsDisplay",
