@@ -99,7 +99,7 @@ for rule, name in rules.items():
 # :class:`~sklweights.plotting.CommitteeTradeoffDisplay` refits the selector
 # under each constraint setting and shows the group composition of each
 # committee, labelled with its latent quality.
-from sklweights.plotting import CommitteeTradeoffDisplay
+from sklweights.plotting import CandidatePositionDisplay, CommitteeTradeoffDisplay
 
 L, B, g = make_biased_rankings(n, m, swap_fraction=0.57, random_state=0)
 CommitteeTradeoffDisplay.from_estimator(
@@ -111,6 +111,17 @@ CommitteeTradeoffDisplay.from_estimator(
         "at least 2 per group": {"group_bounds": {0: (2, k), 1: (2, k)}},
     },
     X_latent=L,
+)
+
+# %%
+# :class:`~sklweights.plotting.CandidatePositionDisplay` shows why: the
+# disadvantaged group sits lower in the biased rankings, and the proportional
+# committee takes the best of each group.
+CandidatePositionDisplay.from_estimator(
+    FairCommitteeSelector(k, rule="borda", candidate_groups=g, proportional=True).fit(
+        B
+    ),
+    B,
 )
 
 # %%

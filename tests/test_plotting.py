@@ -11,6 +11,7 @@ from sklearn.linear_model import LogisticRegression
 
 from sklweights.metrics import rare_class_calibration_error
 from sklweights.plotting import (
+    CandidatePositionDisplay,
     CommitteeTradeoffDisplay,
     CumulativeProbabilityDisplay,
     DistillationPathDisplay,
@@ -332,6 +333,26 @@ def test_committee_tradeoff_display():
         CommitteeTradeoffDisplay.from_estimator(selector, B, settings={})
     with pytest.raises(ValueError, match="one entry per setting"):
         CommitteeTradeoffDisplay.from_predictions(["a"], [[1, 2], [3, 4]], [1.0, 0.9])
+
+
+def test_candidate_position_display():
+    from sklweights.datasets import make_biased_rankings
+    from sklweights.selection import FairCommitteeSelector
+
+    L, B, g = make_biased_rankings(40, 12, swap_fraction=0.6, random_state=1)
+    selector = FairCommitteeSelector(4, candidate_groups=g, proportional=True).fit(B)
+    disp = CandidatePositionDisplay.from_estimator(selector, B)
+    np.testing.assert_allclose(disp.mean_position, B.mean(axis=0))
+    np.testing.assert_allclose(disp.quartiles[:, 1], np.percentile(B, 75, axis=0))
+    np.testing.assert_array_equal(np.flatnonzero(disp.selected), selector.selected_)
+    assert np.all(np.diff(disp.mean_position[disp.order_]) >= 0)
+    orders = np.argsort(B, axis=1)  # the same rankings as candidate orders
+    same = CandidatePositionDisplay.from_rankings(orders, input="orders")
+    np.testing.assert_allclose(same.mean_position, disp.mean_position)
+    with pytest.raises(ValueError, match="permutation"):
+        CandidatePositionDisplay.from_rankings([[0, 0, 1]])
+    with pytest.raises(ValueError, match="'positions' or 'orders'"):
+        CandidatePositionDisplay.from_rankings(B, input="scores")
 
 
 def test_docstring_examples_run():

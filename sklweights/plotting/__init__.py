@@ -22,7 +22,9 @@ Display draws, never by ``import sklweights``.
   an ordinal model's cumulative probabilities along a feature (PRESTO);
   :class:`ObjectiveByLayerDisplay`: the objective after each layer of an
   unfolded sparse coder; :class:`CommitteeTradeoffDisplay`: a committee's
-  group composition and quality across constraint settings.
+  group composition and quality across constraint settings;
+  :class:`CandidatePositionDisplay`: each candidate's positions across the
+  voters, by group, the committee marked.
 """
 
 from ._calibration import ReliabilityDisplay
@@ -36,9 +38,10 @@ from ._distribution import PredictedHistogramDisplay
 from ._groups import DomainWeightsDisplay, GroupScoreDisplay
 from ._history import TrainingHistoryDisplay
 from ._quantile import IntervalCoverageDisplay, QuantileFanDisplay
-from ._selection import CommitteeTradeoffDisplay
+from ._selection import CandidatePositionDisplay, CommitteeTradeoffDisplay
 
 __all__ = [
+    "CandidatePositionDisplay",
     "CommitteeTradeoffDisplay",
     "CumulativeProbabilityDisplay",
     "DistillationPathDisplay",

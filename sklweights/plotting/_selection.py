@@ -6,9 +6,9 @@ from sklearn.utils.validation import check_array, column_or_1d
 
 from sklweights.metrics import latent_quality_ratio
 
-from ._base import DisplayMixin
+from ._base import DisplayMixin, check_estimator_has
 
-__all__ = ["CommitteeTradeoffDisplay"]
+__all__ = ["CandidatePositionDisplay", "CommitteeTradeoffDisplay"]
 
 
 class CommitteeTradeoffDisplay(DisplayMixin):
@@ -184,4 +184,169 @@ class CommitteeTradeoffDisplay(DisplayMixin):
         ax.invert_yaxis()
         ax.set_xlabel("committee members")
         ax.legend(fontsize=8, loc="lower right")
+        return self
+
+
+class CandidatePositionDisplay(DisplayMixin):
+    """Where each candidate stands across the voters' rankings.
+
+    One row per candidate, sorted by mean position (0 = first place): the
+    mean and the interquartile range of its positions over the voters,
+    coloured by group, the selected committee marked. Shows at a glance
+    whether a group sits lower in the rankings (the bias that fairness
+    constraints correct) and whom a committee took.
+
+    Parameters
+    ----------
+    mean_position : ndarray of shape (n_candidates,)
+    quartiles : ndarray of shape (n_candidates, 2)
+        25% and 75% positions.
+    groups : ndarray of shape (n_candidates,) or None
+    selected : ndarray of shape (n_candidates,), dtype bool, or None
+
+    Attributes
+    ----------
+    order_ : ndarray of shape (n_candidates,)
+        Candidates from the best mean position to the worst (rows of the plot).
+    ax_, figure_
+
+    Examples
+    --------
+    >>> from sklweights.plotting import CandidatePositionDisplay
+    >>> disp = CandidatePositionDisplay.from_rankings([[0, 1, 2], [1, 0, 2]])
+    >>> disp.mean_position
+    array([0.5, 0.5, 2. ])
+    """
+
+    def __init__(self, mean_position, quartiles, groups=None, selected=None):
+        self.mean_position = mean_position
+        self.quartiles = quartiles
+        self.groups = groups
+        self.selected = selected
+        self.order_ = np.argsort(mean_position, kind="stable")
+
+    @classmethod
+    def from_rankings(
+        cls, X, *, input="positions", candidate_groups=None, selected=None, ax=None
+    ):
+        """From rankings, and plot.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_voters, n_candidates)
+            ``input="positions"``: ``X[v, c]`` is candidate ``c``'s position in
+            voter ``v``'s ranking (0 = best); ``"orders"``: ``X[v, j]`` is the
+            candidate at position ``j``.
+        input : {"positions", "orders"}, default="positions"
+        candidate_groups : array-like of shape (n_candidates,), default=None
+        selected : array-like of int, default=None
+            The committee's candidates, marked on the plot.
+        ax : matplotlib Axes, default=None
+
+        Returns
+        -------
+        display : CandidatePositionDisplay
+        """
+        X = check_array(X, dtype=np.int64)
+        m = X.shape[1]
+        if input == "orders":
+            positions = np.argsort(X, axis=1, kind="stable")
+        elif input == "positions":
+            positions = X
+        else:
+            raise ValueError(
+                f"input must be 'positions' or 'orders' (a ranking); got {input!r}."
+            )
+        if not np.all(np.sort(positions, axis=1) == np.arange(m)):
+            raise ValueError(
+                f"every row of X must be a permutation of 0..{m - 1} (a ranking)."
+            )
+        groups = None
+        if candidate_groups is not None:
+            groups = column_or_1d(candidate_groups)
+            if groups.shape != (m,):
+                raise ValueError(f"candidate_groups must have {m} entries.")
+        mask = None
+        if selected is not None:
+            mask = np.zeros(m, dtype=bool)
+            mask[np.asarray(selected, dtype=np.int64)] = True
+        mean = positions.mean(axis=0)
+        quartiles = np.percentile(positions, [25, 75], axis=0).T
+        return cls(mean, quartiles, groups, mask).plot(ax=ax)
+
+    @classmethod
+    def from_estimator(cls, selector, X, *, ax=None):
+        """From a fitted selector: its rankings' format, groups and committee.
+
+        Parameters
+        ----------
+        selector : fitted FairCommitteeSelector
+        X : array-like of shape (n_voters, n_candidates)
+            Rankings in the selector's ``input`` format.
+        ax : matplotlib Axes, default=None
+
+        Returns
+        -------
+        display : CandidatePositionDisplay
+        """
+        check_estimator_has(selector, ["selected_"], "a fitted FairCommitteeSelector")
+        return cls.from_rankings(
+            X,
+            input=selector.input,
+            candidate_groups=selector.candidate_groups,
+            selected=selector.selected_,
+            ax=ax,
+        )
+
+    def plot(self, ax=None):
+        """Draw one row per candidate.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+
+        Returns
+        -------
+        display : CandidatePositionDisplay
+        """
+        m = self.mean_position.size
+        ax = self._axes(ax, figsize=(6, 0.18 * m + 1.5))
+        rows = np.arange(m)
+        order = self.order_
+        labels = (
+            np.zeros(m, dtype=int) if self.groups is None else np.asarray(self.groups)
+        )
+        for k, group in enumerate(np.unique(labels)):
+            at = np.flatnonzero(labels[order] == group)
+            cand = order[at]
+            ax.errorbar(
+                self.mean_position[cand],
+                rows[at],
+                xerr=[
+                    self.mean_position[cand] - self.quartiles[cand, 0],
+                    self.quartiles[cand, 1] - self.mean_position[cand],
+                ],
+                fmt="o",
+                ms=4,
+                color=f"C{k}",
+                label=None if self.groups is None else f"group {group}",
+            )
+        if self.selected is not None:
+            picked = np.flatnonzero(self.selected[order])
+            ax.scatter(
+                self.mean_position[order[picked]],
+                rows[picked],
+                marker="*",
+                s=90,
+                color="k",
+                zorder=3,
+                label="selected",
+            )
+        ax.set_yticks(rows)
+        ax.set_yticklabels([str(c) for c in order], fontsize=6)
+        ax.invert_yaxis()
+        ax.set_xlabel("position across voters (mean, interquartile range; 0 = first)")
+        ax.set_ylabel("candidate")
+        if self.groups is not None or self.selected is not None:
+            ax.legend(fontsize=8, loc="lower right")
         return self
