@@ -22,6 +22,7 @@ from sklweights.plotting import (
     PredictedHistogramDisplay,
     QuantileFanDisplay,
     ReliabilityDisplay,
+    ScoreRatioDisplay,
     ThresholdMetricDisplay,
     TrainingHistoryDisplay,
 )
@@ -353,6 +354,25 @@ def test_candidate_position_display():
         CandidatePositionDisplay.from_rankings([[0, 0, 1]])
     with pytest.raises(ValueError, match="'positions' or 'orders'"):
         CandidatePositionDisplay.from_rankings(B, input="scores")
+
+
+def test_score_ratio_display():
+    rng = np.random.default_rng(0)
+    scores = {
+        "a": rng.uniform(1, 2, 20),
+        "b": rng.uniform(1, 3, 20),
+        "c": rng.uniform(0.5, 1, 20),
+    }
+    disp = ScoreRatioDisplay.from_scores(scores, model="a")
+    np.testing.assert_allclose(disp.ratios["b"], scores["a"] / scores["b"])
+    assert set(disp.ratios) == {"b", "c"}
+    assert disp.win_rate_["c"] == pytest.approx(np.mean(scores["a"] < scores["c"]))
+    assert disp.median_["b"] == pytest.approx(np.median(scores["a"] / scores["b"]))
+    assert disp.ax_.get_xscale() == "log"
+    with pytest.raises(ValueError, match="holds model"):
+        ScoreRatioDisplay.from_scores(scores, model="z")
+    with pytest.raises(ValueError, match="positive"):
+        ScoreRatioDisplay.from_scores({"a": [1.0, 0.0], "b": [1.0, 1.0]}, model="a")
 
 
 def test_docstring_examples_run():

@@ -17,11 +17,11 @@ def run(ctx):
     method and how often PRESTO wins, and the figure the distribution of
     those ratios.
     """
-    import matplotlib.pyplot as plt
     from sklearn.linear_model import LogisticRegression
 
     from sklweights.datasets import make_presto_ordinal
     from sklweights.metrics import rare_class_probability_mse
+    from sklweights.plotting import ScoreRatioDisplay
 
     from . import PrestoClassifier, PrestoClassifierCV
 
@@ -78,14 +78,10 @@ def run(ctx):
         "700 draws."
     )
 
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    ax.boxplot([ratio[k] for k in names[1:]], vert=False)
-    ax.set_yticks([1, 2], ["vs proportional odds", "vs logistic rare-vs-rest"])
-    ax.axvline(1.0, color="k", lw=1)
-    ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(plt.FormatStrFormatter("%g"))
-    ax.xaxis.set_minor_formatter(plt.NullFormatter())
-    ax.set_xlabel("rare-class MSE ratio, PRESTO / other (< 1: PRESTO better)")
-    ax.set_title(f"PRESTO on the paper's design, {reps} draws")
+    disp = ScoreRatioDisplay.from_scores(
+        mse, model=names[0], metric_name="rare-class MSE"
+    )
+    disp.ax_.set_title(f"PRESTO on the paper's design, {reps} draws")
+    fig = disp.figure_
     fig.tight_layout()
     ctx.savefig(fig, "presto_rare_probabilities")

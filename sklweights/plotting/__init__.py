@@ -24,7 +24,8 @@ Display draws, never by ``import sklweights``.
   unfolded sparse coder; :class:`CommitteeTradeoffDisplay`: a committee's
   group composition and quality across constraint settings;
   :class:`CandidatePositionDisplay`: each candidate's positions across the
-  voters, by group, the committee marked.
+  voters, by group, the committee marked; :class:`ScoreRatioDisplay`: paired
+  loss ratios over the repetitions of a simulation (PRESTO's tour).
 """
 
 from ._calibration import ReliabilityDisplay
@@ -32,6 +33,7 @@ from ._curves import (
     CumulativeProbabilityDisplay,
     DistillationPathDisplay,
     ObjectiveByLayerDisplay,
+    ScoreRatioDisplay,
     ThresholdMetricDisplay,
 )
 from ._distribution import PredictedHistogramDisplay
@@ -52,6 +54,7 @@ __all__ = [
     "PredictedHistogramDisplay",
     "QuantileFanDisplay",
     "ReliabilityDisplay",
+    "ScoreRatioDisplay",
     "ThresholdMetricDisplay",
     "TrainingHistoryDisplay",
 ]

@@ -1,6 +1,6 @@
 """Curves over a parameter: a metric against the threshold, a loss against the
 distillation step, class probabilities along a feature, the objective against
-the layer."""
+the layer, paired loss ratios over repetitions."""
 
 import numpy as np
 from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
@@ -13,6 +13,7 @@ __all__ = [
     "CumulativeProbabilityDisplay",
     "DistillationPathDisplay",
     "ObjectiveByLayerDisplay",
+    "ScoreRatioDisplay",
     "ThresholdMetricDisplay",
 ]
 
@@ -523,4 +524,95 @@ class ObjectiveByLayerDisplay(DisplayMixin):
         ax.set_xlabel("layer / iteration")
         ax.set_ylabel("mean objective")
         ax.legend(fontsize=8)
+        return self
+
+
+class ScoreRatioDisplay(DisplayMixin):
+    """Paired ratios of a loss over repetitions: one model against the others.
+
+    For simulation studies (draws of a design, cross-validation splits): per
+    repetition, the loss of ``model`` divided by each other model's on the
+    same draw, as box plots on a log axis, with the line at 1 (below it,
+    ``model`` is better) and the share of repetitions it wins.
+
+    Parameters
+    ----------
+    ratios : dict of str to ndarray of shape (n_repetitions,)
+        ``model`` / other, per other model.
+    model : str
+    metric_name : str
+
+    Attributes
+    ----------
+    win_rate_ : dict of str to float
+        Share of repetitions with a ratio below 1.
+    median_ : dict of str to float
+    ax_, figure_
+
+    Examples
+    --------
+    >>> from sklweights.plotting import ScoreRatioDisplay
+    >>> disp = ScoreRatioDisplay.from_scores(
+    ...     {"new": [1.0, 2.0, 3.0], "old": [2.0, 2.0, 2.0]}, model="new")
+    >>> disp.ratios["old"], disp.win_rate_["old"]
+    (array([0.5, 1. , 1.5]), 0.3333333333333333)
+    """
+
+    def __init__(self, ratios, model, metric_name="loss"):
+        self.ratios = ratios
+        self.model = model
+        self.metric_name = metric_name
+        self.win_rate_ = {k: float(np.mean(v < 1)) for k, v in ratios.items()}
+        self.median_ = {k: float(np.median(v)) for k, v in ratios.items()}
+
+    @classmethod
+    def from_scores(cls, scores, *, model, metric_name="loss", ax=None):
+        """From each model's loss per repetition (paired), and plot.
+
+        Parameters
+        ----------
+        scores : dict of str to array-like of shape (n_repetitions,)
+            Positive losses (lower is better), the same repetitions for all.
+        model : str
+            The key whose ratios to the others are drawn.
+        metric_name : str, default="loss"
+        ax : matplotlib Axes, default=None
+
+        Returns
+        -------
+        display : ScoreRatioDisplay
+        """
+        if not isinstance(scores, dict) or model not in scores or len(scores) < 2:
+            raise ValueError(
+                "scores must be a dict of at least two models' losses that holds "
+                f"model={model!r}."
+            )
+        values = {k: column_or_1d(v).astype(np.float64) for k, v in scores.items()}
+        check_consistent_length(*values.values())
+        if any(np.any(~(v > 0)) for v in values.values()):
+            raise ValueError("scores must be positive losses (ratios are taken).")
+        ratios = {k: values[model] / v for k, v in values.items() if k != model}
+        return cls(ratios, model, metric_name).plot(ax=ax)
+
+    def plot(self, ax=None):
+        """Draw the box plots.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+
+        Returns
+        -------
+        display : ScoreRatioDisplay
+        """
+        ax = self._axes(ax, figsize=(5, 3.5))
+        names = list(self.ratios)
+        ax.boxplot([self.ratios[k] for k in names], vert=False)
+        ax.set_yticks(
+            np.arange(1, len(names) + 1),
+            [f"vs {k} (wins {self.win_rate_[k]:.0%})" for k in names],
+        )
+        ax.axvline(1.0, color="k", lw=1)
+        ax.set_xscale("log")
+        ax.set_xlabel(f"{self.metric_name} ratio, {self.model} / other (< 1: better)")
         return self
