@@ -80,6 +80,12 @@ def _kernel_matrix(X, Y, *, kernel, gamma, degree, coef0, kernel_params):
     return pairwise_kernels(X, Y, metric=kernel, filter_params=True, **params)
 
 
+def _check_both_or_neither(X_val, y_val, what):
+    """The reference set comes whole: both ``X_val`` and ``y_val``, or neither."""
+    if (X_val is None) != (y_val is None):
+        raise ValueError(f"{what}: give both X_val and y_val, or neither.")
+
+
 def _check_precomputed(K, what):
     if K.shape[0] != K.shape[1]:
         raise ValueError(
@@ -552,8 +558,7 @@ class SelfDistilledKernelRidge(RegressorMixin, BaseEstimator):
         )
         n_steps = self.n_steps
         schedule = _check_schedule(self.weight, n_steps, self.constrain_weight, what)
-        if (X_val is None) != (y_val is None):
-            raise ValueError(f"{what}: give both X_val and y_val, or neither.")
+        _check_both_or_neither(X_val, y_val, what)
         if X_val is not None and not (
             isinstance(schedule, str) and schedule == "optimal"
         ):
@@ -796,8 +801,7 @@ def self_distillation_path(
             f"{what}: weights must be a non-empty 1-d array of finite numbers; "
             f"got {weights!r}."
         )
-    if (X_val is None) != (y_val is None):
-        raise ValueError(f"{what}: give both X_val and y_val, or neither.")
+    _check_both_or_neither(X_val, y_val, what)
     if X_val is not None:
         X_val = check_array(X_val, accept_sparse=accept_sparse)
         expected = X.shape[0] if kernel == "precomputed" else X.shape[1]

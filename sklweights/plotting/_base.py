@@ -1,8 +1,16 @@
-"""What every Display shares: the lazy matplotlib import and the axes."""
+"""What every Display shares: the lazy matplotlib import, the axes, the checks."""
+
+import numbers
 
 from sklweights.utils._optional import import_optional
 
-__all__ = ["DisplayMixin", "check_estimator_has", "check_matplotlib"]
+__all__ = [
+    "DisplayMixin",
+    "check_estimator_has",
+    "check_feature_index",
+    "check_matplotlib",
+    "check_n_bins",
+]
 
 
 def check_matplotlib(purpose):
@@ -23,6 +31,31 @@ def check_estimator_has(estimator, methods, what):
             f"{type(estimator).__name__} has no {'/'.join(missing)}: {what} is needed."
         )
     check_is_fitted(estimator)
+
+
+def check_n_bins(n_bins):
+    """``n_bins`` as a positive int, or a ValueError naming it."""
+    if (
+        isinstance(n_bins, bool)
+        or not isinstance(n_bins, numbers.Integral)
+        or n_bins < 1
+    ):
+        raise ValueError(f"n_bins must be a positive int; got {n_bins!r}.")
+    return int(n_bins)
+
+
+def check_feature_index(feature, n_features):
+    """``feature`` as a column index of ``n_features`` columns, or a ValueError."""
+    if (
+        isinstance(feature, bool)
+        or not isinstance(feature, numbers.Integral)
+        or not -n_features <= feature < n_features
+    ):
+        raise ValueError(
+            f"feature must be a column index of X (0..{n_features - 1}); got "
+            f"{feature!r}."
+        )
+    return int(feature)
 
 
 class DisplayMixin:

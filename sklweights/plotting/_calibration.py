@@ -6,7 +6,7 @@ from sklearn.utils.validation import check_consistent_length, column_or_1d
 from sklweights.metrics._ordinal import equal_frequency_bins
 from sklweights.utils._sklearn_compat import check_is_fitted
 
-from ._base import DisplayMixin
+from ._base import DisplayMixin, check_n_bins
 
 __all__ = ["ReliabilityDisplay"]
 
@@ -104,11 +104,7 @@ class ReliabilityDisplay(DisplayMixin):
             raise ValueError("y_true must be a 0/1 (or boolean) indicator.")
         if not np.all((p >= 0) & (p <= 1)):
             raise ValueError("y_prob must hold probabilities in [0, 1].")
-        if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)):
-            raise ValueError(f"n_bins must be a positive int; got {n_bins!r}.")
-        if n_bins < 1:
-            raise ValueError(f"n_bins must be a positive int; got {n_bins!r}.")
-        bins = _bins(p, int(n_bins), strategy)
+        bins = _bins(p, check_n_bins(n_bins), strategy)
         prob_true = np.array([o[b].mean() for b in bins])
         prob_pred = np.array([p[b].mean() for b in bins])
         counts = np.array([len(b) for b in bins])

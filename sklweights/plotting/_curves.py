@@ -7,7 +7,7 @@ from sklearn.utils.validation import check_array, check_consistent_length, colum
 
 from sklweights.utils._sklearn_compat import check_is_fitted
 
-from ._base import DisplayMixin, check_estimator_has
+from ._base import DisplayMixin, check_estimator_has, check_feature_index
 
 __all__ = [
     "CumulativeProbabilityDisplay",
@@ -377,11 +377,7 @@ class CumulativeProbabilityDisplay(DisplayMixin):
         """
         check_is_fitted(estimator)
         X = check_array(X, dtype=np.float64)
-        if not isinstance(feature, (int, np.integer)) or not 0 <= feature < X.shape[1]:
-            raise ValueError(
-                f"feature must be a column index of X (0..{X.shape[1] - 1}); got "
-                f"{feature!r}."
-            )
+        feature = check_feature_index(feature, X.shape[1])
         if grid is None:
             lo, hi = np.percentile(X[:, feature], [1, 99])
             grid = np.linspace(lo, hi, 50)

@@ -7,7 +7,12 @@ from sklweights.metrics import empirical_coverage
 from sklweights.metrics._ordinal import equal_frequency_bins
 from sklweights.metrics._quantile import _check_levels, _symmetric_pairs
 
-from ._base import DisplayMixin, check_estimator_has
+from ._base import (
+    DisplayMixin,
+    check_estimator_has,
+    check_feature_index,
+    check_n_bins,
+)
 
 __all__ = ["IntervalCoverageDisplay", "QuantileFanDisplay"]
 
@@ -40,14 +45,7 @@ def _feature(X, feature):
         )
         return np.asarray(X[name], dtype=float), str(name)
     X = check_array(X, dtype=np.float64)
-    if (
-        not isinstance(feature, (int, np.integer))
-        or not -X.shape[1] <= feature < X.shape[1]
-    ):
-        raise ValueError(
-            f"feature must be a column index of X (0..{X.shape[1] - 1}); got "
-            f"{feature!r}."
-        )
+    feature = check_feature_index(feature, X.shape[1])
     return X[:, feature], f"feature {feature}"
 
 
@@ -312,13 +310,7 @@ class IntervalCoverageDisplay(DisplayMixin):
         lo = column_or_1d(lower).astype(np.float64)
         hi = column_or_1d(upper).astype(np.float64)
         check_consistent_length(y, lo, hi)
-        if (
-            isinstance(n_bins, bool)
-            or not isinstance(n_bins, (int, np.integer))
-            or n_bins < 1
-        ):
-            raise ValueError(f"n_bins must be a positive int; got {n_bins!r}.")
-        bins = equal_frequency_bins(hi - lo, n_bins)
+        bins = equal_frequency_bins(hi - lo, check_n_bins(n_bins))
         mean_width = np.array([np.mean(hi[b] - lo[b]) for b in bins])
         coverage = np.array([empirical_coverage(y[b], lo[b], hi[b]) for b in bins])
         counts = np.array([len(b) for b in bins])
