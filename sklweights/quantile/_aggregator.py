@@ -11,7 +11,7 @@ from sklearn.model_selection import KFold, check_cv
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.parallel import Parallel, delayed
 
-from sklweights.metrics._quantile import _pinball_matrix
+from sklweights.metrics._quantile import _pinball_matrix, _symmetric_pairs
 from sklweights.utils._sklearn_compat import (
     Interval,
     RealNotInt,
@@ -129,17 +129,6 @@ def conformal_quantile(scores, weights, alpha):
     if k >= len(scores):
         return None
     return float(scores[order][k])
-
-
-def _symmetric_pairs(levels, tol=1e-9):
-    pairs = []
-    for i, tau in enumerate(levels):
-        if tau >= 0.5 - tol:
-            break
-        j = np.flatnonzero(np.abs(levels - (1.0 - tau)) <= tol)
-        if j.size:
-            pairs.append((i, int(j[0])))
-    return pairs
 
 
 class _BaseQuantileAggregator(RegressorMixin, BaseEstimator):
