@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.isotonic import isotonic_regression
 from sklearn.linear_model import LinearRegression, QuantileRegressor
 from sklearn.metrics import mean_pinball_loss
 from sklearn.model_selection import GridSearchCV, KFold
@@ -30,7 +29,7 @@ from sklweights.metrics import (
     neg_weighted_interval_score_scorer,
     weighted_interval_score,
 )
-from sklweights.quantile._common import _pava, apply_noncrossing
+from sklweights.quantile._common import apply_noncrossing
 from sklweights.quantile._linear import _LinearQuantileRegressor
 
 LEVELS = [0.1, 0.5, 0.9]
@@ -161,11 +160,21 @@ def test_sort_and_isotonic_never_increase_pinball_sum(case):
         assert loss(out) <= base + 1e-9 * (1 + abs(base))
 
 
-def test_pava_matches_sklearn_isotonic():
+def test_isotonic_rows_are_the_l2_projection_onto_monotone_rows():
+    # independent oracle: the projection written as a bounded least-squares
+    # problem, row = A z with A lower-triangular ones and increments z[1:] >= 0
+    from scipy.optimize import lsq_linear
+
     rng = np.random.RandomState(0)
-    for _ in range(50):
-        v = rng.normal(size=rng.randint(1, 15))
-        np.testing.assert_allclose(_pava(v), isotonic_regression(v))
+    q = rng.normal(size=(40, 9))
+    q[:5] = np.sort(q[:5], axis=1)  # rows already ordered stay as they are
+    out = apply_noncrossing(q, "isotonic")
+    A = np.tril(np.ones((9, 9)))
+    lower = np.r_[-np.inf, np.zeros(8)]
+    for row, got in zip(q, out):
+        z = lsq_linear(A, row, bounds=(lower, np.inf), tol=1e-12).x
+        np.testing.assert_allclose(got, A @ z, atol=1e-8)
+    np.testing.assert_array_equal(out[:5], q[:5])
     with pytest.raises(ValueError, match="noncrossing must be"):
         apply_noncrossing(np.zeros((2, 3)), "cummax")
 

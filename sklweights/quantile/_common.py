@@ -1,6 +1,7 @@
 """Helpers shared by the quantile estimators: levels, non-crossing, threads."""
 
 import numpy as np
+from sklearn.isotonic import isotonic_regression
 
 from sklweights.metrics._quantile import (  # noqa: F401  (re-exported)
     _LEVEL_TOL,
@@ -41,30 +42,16 @@ def apply_noncrossing(q, method):
 
 
 def _isotonic_rows(q):
-    """Unweighted pool-adjacent-violators on each row (only crossing rows)."""
+    """Unweighted isotonic regression of each row (only crossing rows).
+
+    scikit-learn's pool-adjacent-violators solver,
+    :func:`sklearn.isotonic.isotonic_regression`, row by row.
+    """
     out = np.array(q, dtype=float, copy=True)
     bad = np.flatnonzero(np.any(np.diff(out, axis=1) < 0, axis=1))
     for i in bad:
-        out[i] = _pava(out[i])
+        out[i] = isotonic_regression(out[i])
     return out
-
-
-def _pava(v):
-    """L2 projection of a vector onto non-decreasing vectors (unit weights)."""
-    n = v.size
-    vals = np.empty(n)
-    counts = np.empty(n, dtype=np.intp)
-    k = -1
-    for x in v:
-        k += 1
-        vals[k] = x
-        counts[k] = 1
-        while k > 0 and vals[k - 1] > vals[k]:
-            tot = counts[k - 1] + counts[k]
-            vals[k - 1] = (vals[k - 1] * counts[k - 1] + vals[k] * counts[k]) / tot
-            counts[k - 1] = tot
-            k -= 1
-    return np.repeat(vals[: k + 1], counts[: k + 1])
 
 
 def interpolate_levels(q, levels, requested, name="quantiles"):
