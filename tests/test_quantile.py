@@ -528,6 +528,11 @@ def test_aggregator_errors(data):
         QuantileAggregator([QuantileRegressor()], quantiles=LEVELS).fit(X, y)
     with pytest.raises(ValueError, match="non-empty"):
         QuantileAggregator([], quantiles=LEVELS).fit(X, y)
+    # names that would break name__param routing
+    with pytest.raises(ValueError, match="must not contain __"):
+        QuantileAggregator([("a__b", lib[0][1])], quantiles=LEVELS).fit(X, y)
+    with pytest.raises(ValueError, match="conflict with constructor arguments"):
+        QuantileAggregator([("cv", lib[0][1])], quantiles=LEVELS).fit(X, y)
 
 
 def test_too_few_calibration_rows_warns(data):

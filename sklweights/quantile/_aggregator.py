@@ -6,7 +6,7 @@ import time
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.base import RegressorMixin, clone
 from sklearn.model_selection import KFold, check_cv
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.parallel import Parallel, delayed
@@ -16,6 +16,7 @@ from sklweights.utils._sklearn_compat import (
     Interval,
     RealNotInt,
     StrOptions,
+    _BaseComposition,
     _check_sample_weight,
     _fit_context,
     check_is_fitted,
@@ -131,7 +132,7 @@ def conformal_quantile(scores, weights, alpha):
     return float(scores[order][k])
 
 
-class _BaseQuantileAggregator(RegressorMixin, BaseEstimator):
+class _BaseQuantileAggregator(RegressorMixin, _BaseComposition):
     """Base models, out-of-fold predictions, calibration and prediction.
 
     Subclasses implement ``_fit_weights(X, P, y, sw, seed) -> state`` and
@@ -174,45 +175,38 @@ class _BaseQuantileAggregator(RegressorMixin, BaseEstimator):
             names.append(item[0])
         if len(set(names)) != len(names):
             raise ValueError(f"estimator names must be unique; got {names}.")
+        self._validate_names(names)  # no parameter names, no "__"
         return list(self.estimators)
 
     def get_params(self, deep=True):
-        out = super().get_params(deep=False)
-        if not deep or not isinstance(self.estimators, list):
-            return out
-        for item in self.estimators:
-            if not (isinstance(item, tuple | list) and len(item) == 2):
-                return out
-        for name, est in self.estimators:
-            out[name] = est
-            if hasattr(est, "get_params"):
-                for k, v in est.get_params(deep=True).items():
-                    out[f"{name}__{k}"] = v
-        return out
+        """Parameters, with each base model and its parameters as ``name__param``.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the base models (by name) and their parameters.
+
+        Returns
+        -------
+        params : dict
+        """
+        return self._get_params("estimators", deep=deep)
 
     def set_params(self, **params):
-        if "estimators" in params:
-            super().set_params(estimators=params.pop("estimators"))
-        try:
-            names = dict(self.estimators or [])
-        except (TypeError, ValueError):
-            names = {}
-        own, nested = {}, {}
-        for key, value in params.items():
-            head, _, rest = key.partition("__")
-            if head in names and head not in self._get_param_names():
-                if rest:
-                    nested.setdefault(head, {})[rest] = value
-                else:
-                    self.estimators = [
-                        (n, value if n == head else e) for n, e in self.estimators
-                    ]
-            else:
-                own[key] = value
-        super().set_params(**own)
-        for head, sub in nested.items():
-            names[head].set_params(**sub)
-        return self
+        """Set parameters, a base model by its name, or its parameters.
+
+        Parameters
+        ----------
+        **params : dict
+            ``estimators``, a base model by name (``forest=...``), a base
+            model's parameter (``forest__max_depth=3``) or an aggregator
+            parameter.
+
+        Returns
+        -------
+        self : object
+        """
+        return self._set_params("estimators", **params)
 
     def _folds(self, X, y, n, seed):
         if isinstance(self.cv, numbers.Integral):

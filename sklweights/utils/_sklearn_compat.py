@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 from sklearn.utils._tags import InputTags, Tags, TargetTags, get_tags
+from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -36,6 +37,7 @@ __all__ = [
     "StrOptions",
     "Tags",
     "TargetTags",
+    "_BaseComposition",
     "_check_sample_weight",
     "_fit_context",
     "check_is_fitted",
