@@ -90,6 +90,16 @@ def test_deep_cross_fitted_keeps_main_history(data):
     X, y, _ = data
     deep = _deep(conformal="cv", early_stopping=False, max_epochs=4).fit(X, y)
     assert deep.n_epochs_ == 4 and len(deep.history_) == 4
+    # with early stopping the folds stop at other epochs: the reported history
+    # is the main fit's, the one a fit without calibration reports
+    cv = _deep(conformal="cv", early_stopping=True).fit(X, y)
+    plain = _deep(early_stopping=True).fit(X, y)
+
+    def losses(est):
+        return [(r["train_loss"], r["valid_loss"]) for r in est.history_]
+
+    assert losses(cv) == losses(plain)
+    assert (cv.n_epochs_, cv.best_epoch_) == (plain.n_epochs_, plain.best_epoch_)
 
 
 def test_deep_errors(data):

@@ -135,8 +135,10 @@ def conformal_quantile(scores, weights, alpha):
 class _BaseQuantileAggregator(RegressorMixin, _BaseComposition):
     """Base models, out-of-fold predictions, calibration and prediction.
 
-    Subclasses implement ``_fit_weights(X, P, y, sw, seed) -> state`` and
-    ``_combine(X, P, state) -> (n, T)``.
+    Subclasses implement ``_fit_weights(X, P, y, sw, levels, seed) -> (state,
+    fitted)`` (``fitted``: the fitted attributes that describe this weight
+    fit, e.g. ``solver_status_``; set on the estimator for the main fit only)
+    and ``_combine(X, P, state) -> (n, T)``.
     """
 
     _parameter_constraints = {
@@ -152,10 +154,6 @@ class _BaseQuantileAggregator(RegressorMixin, _BaseComposition):
         "n_jobs": [numbers.Integral, None],
         "random_state": ["random_state"],
     }
-
-    #: fitted attributes of the main weight fit that the per-fold refits of
-    #: ``conformal="cv"`` must not overwrite
-    _kept_from_main_fit = ()
 
     # ------------------------------------------------------------ base models
     def _base_list(self, seed):
@@ -315,7 +313,9 @@ class _BaseQuantileAggregator(RegressorMixin, _BaseComposition):
             self._bases_cache = (folds, P, fitted)
         t1 = time.perf_counter()
         ones = np.ones(len(yt)) if swt is None else swt
-        state = self._fit_weights(Xt, P, yt, ones, levels, seed)
+        state, fitted_attributes = self._fit_weights(Xt, P, yt, ones, levels, seed)
+        for attr, value in fitted_attributes.items():
+            setattr(self, attr, value)
         self.quantiles_ = levels
         self.estimators_ = [model for _, model in fitted]
         self.named_estimators_ = Bunch(**dict(fitted))
@@ -339,18 +339,17 @@ class _BaseQuantileAggregator(RegressorMixin, _BaseComposition):
             wc = np.ones(len(cal_idx)) if sw is None else sw[cal_idx]
             corrections = self._corrections(qc, y[cal_idx], wc, levels)
         elif self.conformal == "cv":
-            saved = {a: getattr(self, a) for a in self._kept_from_main_fit}
             qc = np.empty((len(yt), len(levels)))
             for k, (train, test) in enumerate(folds):
-                st = self._fit_weights(
+                # a fold's weights (a network for deep) die with the fold; its
+                # fitted attributes are not the estimator's
+                st, _ = self._fit_weights(
                     Xt[train], P[train], yt[train], ones[train], levels, seed + k + 1
                 )
                 qc[test] = self._combine(Xt[test], P[test], st)
-                del st  # a fold's weights (a network for deep) die with the fold
+                del st
             qc = apply_noncrossing(qc, self.noncrossing)
             corrections = self._corrections(qc, yt, ones, levels)
-            for attr, value in saved.items():  # report the main fit, not the folds
-                setattr(self, attr, value)
         self.conformal_corrections_ = corrections
         self._timings = {"bases": t1 - t0, "aggregation": time.perf_counter() - t1}
         return self
@@ -600,17 +599,17 @@ class QuantileAggregator(_BaseQuantileAggregator):
         self.weights_ = self._state
         return self
 
-    _kept_from_main_fit = ("solver_status_", "n_iter_")
-
     def _fit_weights(self, X, P, y, sw, levels, seed):
         W, results = solve_global_weights(P, y, sw, levels, self.weighting)
         worst = next((r for r in results if not r.usable), None) or next(
             (r for r in results if r.status != "optimal"), results[0]
         )
         check_solver_result(worst, what=type(self).__name__, stacklevel=4)
-        self.solver_status_ = worst.status
-        self.n_iter_ = int(sum(r.n_iter or 0 for r in results))
-        return W
+        fitted = {
+            "solver_status_": worst.status,
+            "n_iter_": int(sum(r.n_iter or 0 for r in results)),
+        }
+        return W, fitted
 
     def _combine(self, X, P, state):
         return combine_global(P, state, self.weighting)

@@ -190,8 +190,6 @@ class DeepQuantileAggregator(TorchTrainingMixin, _BaseQuantileAggregator):
         "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
     }
 
-    _kept_from_main_fit = ("history_", "n_epochs_", "best_epoch_")
-
     def __init__(
         self,
         estimators=None,
@@ -308,7 +306,7 @@ class DeepQuantileAggregator(TorchTrainingMixin, _BaseQuantileAggregator):
             module = _build_mlp(
                 X.shape[1], hidden, n_out, float(self.dropout), head_bias=bias
             )
-            module = self._train(
+            module, history, best_epoch = self._train_module(
                 module,
                 loss_fn,
                 (Xs, Ps, ys, ws),
@@ -316,7 +314,7 @@ class DeepQuantileAggregator(TorchTrainingMixin, _BaseQuantileAggregator):
                 device=device,
                 val_loss_fn=weighted_losses,  # exact weighted mean over chunks
             )
-        return {
+        state = {
             "module": module,
             "x_mean": x_mean,
             "x_scale": x_scale,
@@ -324,6 +322,12 @@ class DeepQuantileAggregator(TorchTrainingMixin, _BaseQuantileAggregator):
             "scale": scale,
             "shape": (M, T),
         }
+        fitted = {
+            "history_": history,
+            "n_epochs_": len(history),
+            "best_epoch_": best_epoch,
+        }
+        return state, fitted
 
     def _local_weight_array(self, X, state):
         import_torch("DeepQuantileAggregator")

@@ -236,7 +236,21 @@ class TorchTrainingMixin:
         ]
 
     # --------------------------------------------------------------- loop
-    def _train(
+    def _train(self, module, loss_fn, arrays, **kwargs):
+        """Train ``module``; returns it on the CPU in eval mode.
+
+        Sets the fitted attributes ``history_``, ``n_epochs_`` and
+        ``best_epoch_``. The arguments are those of :meth:`_train_module`.
+        """
+        module, history, best_epoch = self._train_module(
+            module, loss_fn, arrays, **kwargs
+        )
+        self.history_ = history
+        self.n_epochs_ = len(history)
+        self.best_epoch_ = best_epoch
+        return module
+
+    def _train_module(
         self,
         module,
         loss_fn,
@@ -250,7 +264,10 @@ class TorchTrainingMixin:
         stratify=None,
         callbacks=(),
     ):
-        """Train ``module``; returns it on the CPU in eval mode.
+        """Train ``module`` without touching the estimator's fitted attributes.
+
+        For auxiliary fits (e.g. the per-fold refits of a cross-fitted
+        calibration) whose history must not replace the main fit's.
 
         Parameters
         ----------
@@ -280,6 +297,15 @@ class TorchTrainingMixin:
             Labels that stratify the automatic validation split.
         callbacks : sequence of Callback, default=()
             The estimator's own, run before early stopping.
+
+        Returns
+        -------
+        module : torch.nn.Module
+            On the CPU, in eval mode.
+        history : list of dict
+            One record per epoch.
+        best_epoch : int
+            The kept epoch (the last one without early stopping).
         """
         torch = import_torch()
         if _RUN_LOG is not None:
@@ -314,7 +340,7 @@ class TorchTrainingMixin:
         batch_size = n if self.batch_size is None else self.batch_size
         callbacks = self._training_callbacks(list(callbacks))
 
-        self.history_ = []
+        history = []
         for cb in callbacks:
             cb.on_train_begin(run)
         for epoch in range(1, self.max_epochs + 1):
@@ -353,16 +379,14 @@ class TorchTrainingMixin:
             for cb in callbacks:
                 cb.on_epoch_end(run, record)
             record["time"] = time.perf_counter() - t_start
-            self.history_.append(record)
+            history.append(record)
             if run.stop:
                 break
         for cb in callbacks:
             cb.on_train_end(run)
-        self.n_epochs_ = len(self.history_)
-        self.best_epoch_ = int(run.best_epoch)
         module.to("cpu")
         module.eval()
-        return module
+        return module, history, int(run.best_epoch)
 
     def _validation_loss(self, run, val_fn, val_t):
         """The validation loss (the loop has set eval mode and ``run.training``).
