@@ -650,7 +650,7 @@ class _ThreadRecorder(QuantileRegressor):
 def test_native_threads_capped_inside_workers(data):
     import os
 
-    from sklweights.quantile._common import inner_thread_limit
+    from sklweights.utils._parallel import inner_thread_limit
 
     X, y, _, _ = data
     cores = os.cpu_count() or 1

@@ -9,9 +9,9 @@ import numpy as np
 from sklearn.base import RegressorMixin, clone
 from sklearn.model_selection import KFold, check_cv
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils.parallel import Parallel, delayed
 
 from sklweights.metrics._quantile import _pinball_matrix, _symmetric_pairs
+from sklweights.utils._parallel import parallel_map
 from sklweights.utils._sklearn_compat import (
     Interval,
     RealNotInt,
@@ -26,9 +26,7 @@ from sklweights.utils._solver import check_solver_result
 
 from ._common import (
     apply_noncrossing,
-    call_with_thread_limit,
     check_quantile_levels,
-    inner_thread_limit,
     interpolate_levels,
     interval_levels,
     median_of,
@@ -94,7 +92,7 @@ def _as_multi(estimator, levels):
     )
 
 
-def _fit_predict(template, X, y, sw, train, test, limit):
+def _fit_predict(template, X, y, sw, train, test):
     """Fit a clone of ``template`` on rows ``train``.
 
     A cross-fitting fold (``test`` given) returns only the predictions on
@@ -103,16 +101,12 @@ def _fit_predict(template, X, y, sw, train, test, limit):
     process worker sends back an (n_test, T) array instead of the model. The
     refit on all rows (``test=None``) returns the fitted model.
     """
-
-    def run():
-        model = clone(template)
-        kwargs = {} if sw is None else {"sample_weight": sw[train]}
-        model.fit(X[train], y[train], **kwargs)
-        if test is None:
-            return model
-        return model.predict_quantiles(X[test])
-
-    return call_with_thread_limit(limit, run)
+    model = clone(template)
+    kwargs = {} if sw is None else {"sample_weight": sw[train]}
+    model.fit(X[train], y[train], **kwargs)
+    if test is None:
+        return model
+    return model.predict_quantiles(X[test])
 
 
 def conformal_quantile(scores, weights, alpha):
@@ -258,10 +252,10 @@ class _BaseQuantileAggregator(RegressorMixin, _BaseComposition):
             for train, test in folds:
                 tasks.append((model, w, train, test))
             tasks.append((model, w, np.arange(len(y)), None))
-        limit = inner_thread_limit(self.n_jobs)
-        out = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_predict)(model, X, y, w, train, test, limit)
-            for model, w, train, test in tasks
+        out = parallel_map(
+            _fit_predict,
+            [(model, X, y, w, train, test) for model, w, train, test in tasks],
+            n_jobs=self.n_jobs,
         )
         M, T = len(wrapped), len(levels)
         P = np.empty((len(y), M, T))

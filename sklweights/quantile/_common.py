@@ -1,4 +1,4 @@
-"""Helpers shared by the quantile estimators: levels, non-crossing, threads."""
+"""Helpers shared by the quantile estimators: levels and non-crossing."""
 
 import numpy as np
 from sklearn.isotonic import isotonic_regression
@@ -8,10 +8,6 @@ from sklweights.metrics._quantile import (  # noqa: F401  (re-exported)
     DEFAULT_QUANTILES,
     _check_levels,
     interval_levels,
-)
-from sklweights.utils._parallel import (  # noqa: F401  (re-exported)
-    call_with_thread_limit,
-    inner_thread_limit,
 )
 
 

@@ -6,9 +6,9 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import has_fit_parameter
 
+from sklweights.utils._parallel import parallel_map
 from sklweights.utils._sklearn_compat import (
     HasMethods,
     StrOptions,
@@ -20,9 +20,7 @@ from sklweights.utils._sklearn_compat import (
 
 from ._common import (
     apply_noncrossing,
-    call_with_thread_limit,
     check_quantile_levels,
-    inner_thread_limit,
     interpolate_levels,
     interval_levels,
     median_of,
@@ -106,8 +104,8 @@ def fit_kwargs(estimator, sample_weight):
     return {f"{prefix}sample_weight": sample_weight}
 
 
-def _fit_one(estimator, X, y, kwargs, limit):
-    return call_with_thread_limit(limit, estimator.fit, X, y, **kwargs)
+def _fit_one(estimator, X, y, kwargs):
+    return estimator.fit(X, y, **kwargs)
 
 
 def _default_estimator():
@@ -245,9 +243,10 @@ class MultiQuantileRegressor(RegressorMixin, BaseEstimator):
                 clone(base).set_params(**fixed, **{level_param: float(tau)})
                 for tau in levels
             ]
-        limit = inner_thread_limit(self.n_jobs) if len(models) > 1 else None
-        self.estimators_ = Parallel(n_jobs=1 if len(models) == 1 else self.n_jobs)(
-            delayed(_fit_one)(m, X, y, kwargs, limit) for m in models
+        self.estimators_ = parallel_map(
+            _fit_one,
+            [(m, X, y, kwargs) for m in models],
+            n_jobs=1 if len(models) == 1 else self.n_jobs,
         )
         self._mode = mode
         self.quantiles_ = levels
