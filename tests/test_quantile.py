@@ -237,6 +237,31 @@ def test_linear_irls_close_to_exact_lp(data):
         assert lo <= hi * 1.002
 
 
+@pytest.mark.parametrize("y_scale", [1e-25, 1e-3, 1e25])
+@pytest.mark.parametrize("x_scale", [1e-13, 1.0, 1e13])
+def test_linear_irls_equivariant_to_the_scales_of_x_and_y(data, x_scale, y_scale):
+    # a ridge floor or smoothing epsilon in the units of y once swamped the
+    # fit at y * 1e25 (predictions off by 3.3 relative)
+    X, y, Xt, _ = data
+    ref = _LinearQuantileRegressor(quantile=0.3).fit(X, y).predict(Xt)
+    fit = _LinearQuantileRegressor(quantile=0.3).fit(X * x_scale, y * y_scale)
+    got = fit.predict(Xt * x_scale) / y_scale
+    np.testing.assert_allclose(got, ref, rtol=1e-7, atol=1e-7 * np.abs(ref).max())
+
+
+def test_quantile_estimators_refuse_negative_sample_weight(data):
+    X, y, _, _ = data
+    sw = np.ones(len(y))
+    sw[3] = -1.0
+    for est in (
+        _LinearQuantileRegressor(),
+        MultiQuantileRegressor(QuantileRegressor(alpha=0.0), quantiles=LEVELS),
+        QuantileAggregator(_fast_library(), quantiles=LEVELS, cv=2),
+    ):
+        with pytest.raises(ValueError, match="Negative values in data passed to"):
+            est.fit(X, y, sample_weight=sw)
+
+
 def test_multi_quantile_errors(data):
     X, y, _, _ = data
     with pytest.raises(TypeError, match="cannot produce quantiles"):
@@ -255,6 +280,8 @@ def test_multi_quantile_errors(data):
         mqr.predict_quantiles(X, quantiles=[0.05])
     with pytest.raises(ValueError, match="confidence_level"):
         mqr.predict_interval(X, confidence_level=1.0)
+    with pytest.raises(TypeError, match="confidence_level must be a real number"):
+        mqr.predict_interval(X, confidence_level="0.9")
 
 
 def test_multi_quantile_warns_when_weights_ignored(data):

@@ -51,6 +51,13 @@ _LEVEL_TOL = 1e-9  # levels closer than this count as duplicates
 
 def interval_levels(confidence_level):
     """The (lower, upper) levels of the central interval of ``confidence_level``."""
+    if isinstance(confidence_level, bool) or not isinstance(
+        confidence_level, numbers.Real
+    ):
+        raise TypeError(
+            "confidence_level must be a real number strictly between 0 and 1; got "
+            f"{type(confidence_level).__name__} {confidence_level!r}."
+        )
     if not (0 < confidence_level < 1):
         raise ValueError(
             f"confidence_level must lie strictly between 0 and 1; got "

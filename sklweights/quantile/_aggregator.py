@@ -272,7 +272,9 @@ class _BaseQuantileAggregator(RegressorMixin, _BaseComposition):
         X, y = validate_data(self, X, y, y_numeric=True)
         levels = check_quantile_levels(self.quantiles)
         n = len(y)
-        sw = None if sample_weight is None else _check_sample_weight(sample_weight, X)
+        sw = None
+        if sample_weight is not None:
+            sw = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         cal_idx = None

@@ -47,33 +47,39 @@ class _LinearQuantileRegressor(RegressorMixin, BaseEstimator):
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         X, y = validate_data(self, X, y, y_numeric=True)
-        sw = _check_sample_weight(sample_weight, X)
+        sw = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         tau = float(self.quantile)
+        # Standardise X and y so that the fit is equivariant to their scales:
+        # the smoothing epsilon and the ridge floor below are unitless.
         mu = np.average(X, axis=0, weights=sw)
         sd = np.sqrt(np.average((X - mu) ** 2, axis=0, weights=sw))
-        sd[sd < 1e-12] = 1.0
+        # constant columns: spread below 1e-12 of the column's magnitude
+        sd[sd <= 1e-12 * np.maximum(np.abs(mu), np.finfo(float).tiny)] = 1.0
         A = np.column_stack([np.ones(len(y)), (X - mu) / sd])
-        y_scale = (
-            float(np.sqrt(np.average((y - np.average(y, weights=sw)) ** 2, weights=sw)))
-            or 1.0
-        )
-        eps = 1e-5 * y_scale
+        y_centre = float(np.average(y, weights=sw))
+        y_scale = float(np.sqrt(np.average((y - y_centre) ** 2, weights=sw)))
+        if not y_scale > 1e-12 * max(abs(y_centre), np.finfo(float).tiny):
+            y_scale = max(abs(y_centre), 1.0) if y_centre else 1.0
+        ys = (y - y_centre) / y_scale
+        eps = 1e-5
         ridge = 1e-10 * np.eye(A.shape[1])
-        b = np.linalg.lstsq(A * np.sqrt(sw)[:, None], y * np.sqrt(sw), rcond=None)[0]
+        b = np.linalg.lstsq(A * np.sqrt(sw)[:, None], ys * np.sqrt(sw), rcond=None)[0]
         n_iter = 0
         for n_iter in range(1, self.max_iter + 1):  # noqa: B007
-            r = y - A @ b
+            r = ys - A @ b
             w = sw * np.where(r >= 0, tau, 1.0 - tau) / np.maximum(np.abs(r), eps)
             G = A.T @ (w[:, None] * A)
-            G += ridge * max(np.trace(G), 1e-12)
+            G += ridge * max(np.trace(G), np.finfo(float).tiny)
             try:
-                b_new = np.linalg.solve(G, A.T @ (w * y))
+                b_new = np.linalg.solve(G, A.T @ (w * ys))
             except np.linalg.LinAlgError:
-                b_new = np.linalg.lstsq(G, A.T @ (w * y), rcond=None)[0]
+                b_new = np.linalg.lstsq(G, A.T @ (w * ys), rcond=None)[0]
             done = np.max(np.abs(b_new - b)) <= self.tol * (1.0 + np.max(np.abs(b)))
             b = b_new
             if done:
                 break
+        b = b * y_scale
+        b[0] += y_centre
         self.coef_ = b[1:] / sd
         self.intercept_ = float(b[0] - self.coef_ @ mu)
         self.n_iter_ = n_iter

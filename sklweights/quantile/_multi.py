@@ -226,7 +226,9 @@ class MultiQuantileRegressor(RegressorMixin, BaseEstimator):
         base = self._base()
         mode, fixed, level_param = resolve_quantile_strategy(base, self.quantile_param)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X)
+            sample_weight = _check_sample_weight(
+                sample_weight, X, ensure_non_negative=True
+            )
             if not accepts_sample_weight(base):
                 warnings.warn(
                     f"{type(base).__name__}.fit does not accept sample_weight; "
