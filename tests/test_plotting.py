@@ -204,7 +204,7 @@ def test_domain_weights_and_group_scores():
     X, y, d = make_multidomain_sentiment(
         n_domains=3, n_samples_per_domain=60, random_state=0
     )
-    clf = LinearDomainWeightedClassifier(random_state=0).fit(X, y, domains=d)
+    clf = LinearDomainWeightedClassifier().fit(X, y, domains=d)
     disp = DomainWeightsDisplay.from_estimator(clf, list(X[:4]))
     np.testing.assert_array_equal(disp.weights, clf.domain_weights(list(X[:4])))
     assert list(disp.domains) == list(clf.domains_) and len(disp.bars_) == 3

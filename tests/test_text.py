@@ -327,7 +327,7 @@ def test_pipeline_gridsearch_and_metadata_routing(flip_data):
 
 def test_clone_pickle_determinism(flip_data):
     Xtr, Xte, ytr, yte, dtr, dte = flip_data
-    clf = LinearDomainWeightedClassifier(random_state=0).fit(Xtr, ytr, domains=dtr)
+    clf = LinearDomainWeightedClassifier().fit(Xtr, ytr, domains=dtr)
     again = clone(clf).fit(Xtr, ytr, domains=dtr)
     np.testing.assert_array_equal(clf.predict_proba(Xte), again.predict_proba(Xte))
     loaded = pickle.loads(pickle.dumps(clf))
@@ -376,6 +376,30 @@ def test_errors():
 
     with pytest.raises(NotFittedError):
         LinearDomainWeightedClassifier().predict(X)
+    with pytest.raises(NotFittedError):
+        LinearDomainWeightedClassifier().domain_weights(X)
+    sw = np.ones(len(X))
+    sw[0] = -1.0
+    with pytest.raises(ValueError, match="Negative values in data passed to"):
+        clf.fit(X, y, domains=d, sample_weight=sw)
+    sw = np.where(d == d[0], 0.0, 1.0)
+    with pytest.raises(ValueError, match=f"every sample_weight of domain {d[0]!r}"):
+        clf.fit(X, y, domains=d, sample_weight=sw)
+
+
+def test_domain_classifier_regularisation_is_domain_C(flip_data):
+    Xtr, Xte, ytr, _, dtr, _ = flip_data
+    fits = {
+        c: LinearDomainWeightedClassifier(
+            domain_weighting="classifier", domain_C=c
+        ).fit(Xtr, ytr, domains=dtr)
+        for c in (0.01, 10.0)
+    }
+    for c, clf in fits.items():
+        assert clf.weighter_.classifier_[-1].C == c
+    # strong regularisation pulls the domain posteriors towards the prior
+    spread = {c: np.abs(f.domain_weights(Xte) - 0.5).mean() for c, f in fits.items()}
+    assert spread[0.01] < spread[10.0]
 
 
 def test_callable_tokenizer_and_per_domain_score(flip_data):

@@ -30,6 +30,7 @@ TEXT_PARAMETER_CONSTRAINTS = {
     "normalize_arabic": ["boolean"],
     "lowercase": ["boolean"],
     "domain_weighting": [StrOptions({"dbd", "classifier", "uniform"})],
+    "domain_C": [Interval(numbers.Real, 0, None, closed="neither")],
     "class_weight": [StrOptions({"balanced"}), dict, None],
     "min_domain_samples": [Interval(numbers.Integral, 2, None, closed="left")],
     "text_column": [str],
@@ -143,14 +144,22 @@ class _DomainWeightedBase(ClassifierMixin, BaseEstimator):
         except TypeError:
             dom = dom.astype(str)
             self.domains_, dom_enc = np.unique(dom, return_inverse=True)
-        sw = _check_sample_weight(sample_weight, np.empty((n, 0)), dtype=np.float64)
-        self._check_domains(y_enc, dom_enc)
+        sw = _check_sample_weight(
+            sample_weight, np.empty((n, 0)), dtype=np.float64, ensure_non_negative=True
+        )
+        self._check_domains(y_enc, dom_enc, sw)
         return docs, y_enc, dom_enc, sw
 
-    def _check_domains(self, y_enc, dom_enc):
+    def _check_domains(self, y_enc, dom_enc, sw):
         for d, name in enumerate(self.domains_):
             rows = dom_enc == d
             n_d = int(rows.sum())
+            if not np.any(sw[rows] > 0):
+                raise ValueError(
+                    f"every sample_weight of domain {name!r} is zero; its "
+                    "classifier would have nothing to learn from. Drop the "
+                    "domain or give its documents positive weights."
+                )
             if n_d < self.min_domain_samples:
                 raise ValueError(
                     f"domain {name!r} has {n_d} training document(s); each domain "
@@ -188,9 +197,7 @@ class _DomainWeightedBase(ClassifierMixin, BaseEstimator):
 
     def _fit_weighting(self, tokens, dom_enc):
         self.weighter_ = _DomainWeighter(
-            self.domain_weighting,
-            len(self.domains_),
-            random_state=self.random_state,
+            self.domain_weighting, len(self.domains_), C=self.domain_C
         ).fit(tokens, dom_enc)
 
     # ------------------------------------------------------------------ predict
@@ -215,7 +222,8 @@ class _DomainWeightedBase(ClassifierMixin, BaseEstimator):
         weights : ndarray of shape (n_samples, n_domains)
             Columns in the order of ``domains_``.
         """
-        return self.weighter_.transform(self._predict_tokens(X))
+        tokens = self._predict_tokens(X)  # NotFittedError before fit
+        return self.weighter_.transform(tokens)
 
     def predict_domain(self, X):
         """The domain with the largest weight for each document.

@@ -111,6 +111,9 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
         How the domain networks are combined: the paper's Domain Belonging
         Degree (our reconstruction, see the user guide), the posterior of a
         TF-IDF logistic domain classifier, or a plain average.
+    domain_C : float, default=10.0
+        Inverse L2 regularisation of the TF-IDF logistic domain classifier
+        (used with ``domain_weighting="classifier"`` only).
     pretrain_pooled : bool, default=True
         First train one network on the documents of every domain, then start
         each domain network from its weights (one shared vocabulary) and
@@ -255,6 +258,7 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
         loss="margin",
         class_weight=None,
         domain_weighting="dbd",
+        domain_C=10.0,
         pretrain_pooled=True,
         min_domain_samples=10,
         batch_size=64,
@@ -289,6 +293,7 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
         self.loss = loss
         self.class_weight = class_weight
         self.domain_weighting = domain_weighting
+        self.domain_C = domain_C
         self.pretrain_pooled = pretrain_pooled
         self.min_domain_samples = min_domain_samples
         self.batch_size = batch_size

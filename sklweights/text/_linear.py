@@ -55,6 +55,9 @@ class LinearDomainWeightedClassifier(_DomainWeightedBase):
         see the user guide); ``"classifier"``: the posterior of a TF-IDF
         logistic domain classifier (far better at domain detection on VADER);
         ``"uniform"``: a plain average of the members.
+    domain_C : float, default=10.0
+        Inverse L2 regularisation of the TF-IDF logistic domain classifier
+        (used with ``domain_weighting="classifier"`` only).
     min_domain_samples : int, default=10
         A training domain with fewer documents is an error.
     max_iter : int, default=1000
@@ -64,8 +67,6 @@ class LinearDomainWeightedClassifier(_DomainWeightedBase):
         ``fit`` when ``domains`` is not given.
     n_jobs : int, default=None
         Members fitted in parallel (joblib).
-    random_state : int, RandomState or None, default=None
-        Unused by lbfgs; kept for API symmetry with the capsule model.
 
     Attributes
     ----------
@@ -118,7 +119,6 @@ class LinearDomainWeightedClassifier(_DomainWeightedBase):
         "C": [Interval(numbers.Real, 0, None, closed="neither")],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "n_jobs": [numbers.Integral, None],
-        "random_state": ["random_state"],
     }
 
     def __init__(
@@ -133,12 +133,12 @@ class LinearDomainWeightedClassifier(_DomainWeightedBase):
         C=10.0,
         class_weight=None,
         domain_weighting="dbd",
+        domain_C=10.0,
         min_domain_samples=10,
         max_iter=1000,
         text_column="text",
         domain_column="domain",
         n_jobs=None,
-        random_state=None,
     ):
         self.tokenizer = tokenizer
         self.normalize_arabic = normalize_arabic
@@ -149,12 +149,12 @@ class LinearDomainWeightedClassifier(_DomainWeightedBase):
         self.C = C
         self.class_weight = class_weight
         self.domain_weighting = domain_weighting
+        self.domain_C = domain_C
         self.min_domain_samples = min_domain_samples
         self.max_iter = max_iter
         self.text_column = text_column
         self.domain_column = domain_column
         self.n_jobs = n_jobs
-        self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, domains=None, sample_weight=None):

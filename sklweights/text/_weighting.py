@@ -58,14 +58,14 @@ class _DomainWeighter:
     method : str
     n_domains : int
     C : float
-        Inverse regularisation of the domain classifier (``"classifier"``).
+        Inverse regularisation of the domain classifier (``"classifier"``):
+        the estimator's ``domain_C``.
     """
 
-    def __init__(self, method, n_domains, *, C=10.0, random_state=None):
+    def __init__(self, method, n_domains, *, C=10.0):
         self.method = method
         self.n_domains = n_domains
         self.C = C
-        self.random_state = random_state
 
     def fit(self, token_docs, domain_codes):
         from sklearn.feature_extraction.text import CountVectorizer
