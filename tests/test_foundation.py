@@ -95,8 +95,8 @@ def test_torch_estimators_without_torch_raise_hint():
         pytest.skip("no torch estimator is public yet")
     out = _run_without_optional(
         "import numpy as np, sklweights\n"
-        "from sklweights.utils._test_common import _tables\n"
-        "params = _tables()[0]\n"
+        "from sklweights.utils._test_common import check_params\n"
+        "params = check_params()\n"
         f"for name in {names!r}:\n"
         "    cls = getattr(sklweights, name)\n"
         "    args, kwargs = cls._torch_hint_example_data(np.random.RandomState(0))\n"
@@ -208,3 +208,33 @@ def test_cli_help_and_unknown_section():
     )
     assert bad.returncode != 0
     assert "unknown section" in bad.stderr + bad.stdout
+
+
+def test_every_core_dependency_is_imported_by_the_package():
+    # a core dependency that only tests or benchmarks use belongs in an extra
+    import ast
+    import pathlib
+    import re
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        pytest.skip("tomllib needs Python 3.11")
+    root = pathlib.Path(__file__).resolve().parents[1]
+    if not (root / "pyproject.toml").exists():
+        pytest.skip("not run from a source checkout")
+    deps = tomllib.loads((root / "pyproject.toml").read_text())["project"][
+        "dependencies"
+    ]
+    module_of = {"scikit-learn": "sklearn", "quantile-forest": "quantile_forest"}
+    imported = set()
+    for path in (root / "sklweights").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    for dep in deps:
+        dist = re.match(r"[A-Za-z0-9_.-]+", dep).group(0)
+        module = module_of.get(dist, dist.replace("-", "_"))
+        assert module in imported, f"{dist} is a core dependency nobody imports"

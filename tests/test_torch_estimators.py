@@ -20,7 +20,7 @@ pytestmark = pytest.mark.torch
 torch = pytest.importorskip("torch")
 
 from sklweights.utils import all_estimators  # noqa: E402
-from sklweights.utils._test_common import _tables  # noqa: E402
+from sklweights.utils._test_common import check_params  # noqa: E402
 from sklweights.utils._torch import (  # noqa: E402
     TORCH_PARAMETER_DOCS,
     TorchTrainingMixin,
@@ -36,7 +36,7 @@ NOT_TRAINED_BY_THE_LOOP = {
     ),
 }
 
-_PARAMS, _ = _tables()
+_PARAMS = check_params()
 _TORCH = [
     (name, cls)
     for name, cls in all_estimators()

@@ -44,3 +44,28 @@ EXPECTED_FAILED_CHECKS = {
         ),
     },
 }
+
+_FOREST_MEMMAP = (
+    "the default library's quantile random forest (quantile-forest 1.4) cannot "
+    "be unpickled from a read-only memory map: its QuantileForest.__cinit__ "
+    "raises 'buffer source array is read-only'; plain pickling works "
+    "(the check's variant without memmap passes: scikit-learn matches "
+    "expected failures by check name, so it is listed for both)"
+)
+
+#: Failures of the default configuration only (default library of base models).
+DEFAULTS_EXPECTED_FAILED_CHECKS = {
+    "QuantileAggregator": {
+        "check_estimators_pickle": _FOREST_MEMMAP,
+        "check_sample_weight_equivalence_on_dense_data": (
+            "the default library's random forest draws bootstrap samples: a row "
+            "of weight 2 and two copies of it are drawn differently (scikit-"
+            "learn lists the same check for its forests); the aggregator's own "
+            "weights and calibration are tested for exact equivalence with the "
+            "fast library"
+        ),
+    },
+    "DeepQuantileAggregator": {
+        "check_estimators_pickle": _FOREST_MEMMAP,
+    },
+}

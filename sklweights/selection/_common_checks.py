@@ -14,3 +14,9 @@ CHECK_PARAMS = {
 }
 
 EXPECTED_FAILED_CHECKS = {}
+
+#: The default-parameter run keeps the same two arguments, forced by the
+#: checks' data: random floats are not the default input's rankings
+#: (``input="positions"`` rejects them by design) and the default committee of
+#: ``k=10`` needs at least 10 candidates where the checks give 1-5 columns.
+DEFAULTS_CHECK_PARAMS = {"FairCommitteeSelector": {"k": 1, "input": "scores"}}

@@ -25,6 +25,9 @@ CHECK_PARAMS = {
     for name in NAMES
 }
 
+#: The default-parameter run: the dictionary is a required argument.
+DEFAULTS_CHECK_PARAMS = {name: {"dictionary": _DICTIONARY} for name in NAMES}
+
 #: Number of features of the data of each check that is not 3.
 CHECK_WIDTHS = {
     "check_dataframe_column_names_consistency": 8,

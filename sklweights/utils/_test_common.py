@@ -11,6 +11,17 @@ subpackage states, in its own ``_common_checks.py`` module, two tables:
 ``EXPECTED_FAILED_CHECKS``
     ``{"ClassName": {"check_name": "reason a reviewer would accept"}}``.
 
+The checks also run on each estimator with its default parameters (a slow
+test), with two more optional tables:
+
+``DEFAULTS_CHECK_PARAMS``
+    Only the arguments the checks' small random data force even then (e.g. a
+    committee size no larger than the checks' 2-5 columns); the reason in a
+    comment next to each.
+``DEFAULTS_EXPECTED_FAILED_CHECKS``
+    Failures of the default configuration only (e.g. a default base model
+    from another library), with their reasons, added to the first table.
+
 This module gathers them (the layout of scikit-learn's
 ``sklearn/utils/_test_common/instance_generator.py``).
 """
@@ -40,8 +51,16 @@ def method_subpackages():
     )
 
 
+_TABLES = (
+    "CHECK_PARAMS",
+    "EXPECTED_FAILED_CHECKS",
+    "DEFAULTS_CHECK_PARAMS",
+    "DEFAULTS_EXPECTED_FAILED_CHECKS",
+)
+
+
 def _tables():
-    params, failures = {}, {}
+    tables = {name: {} for name in _TABLES}
     for sub in method_subpackages():
         try:
             mod = importlib.import_module(f"sklweights.{sub}._common_checks")
@@ -49,27 +68,49 @@ def _tables():
             if exc.name == f"sklweights.{sub}._common_checks":
                 continue
             raise
-        params.update(getattr(mod, "CHECK_PARAMS", {}))
-        failures.update(getattr(mod, "EXPECTED_FAILED_CHECKS", {}))
-    return params, failures
+        for name in _TABLES:
+            tables[name].update(getattr(mod, name, {}))
+    return tables
 
 
-def check_instances():
-    """One instance per public estimator, built with its ``CHECK_PARAMS``."""
+def check_params():
+    """The ``{class name: CHECK_PARAMS}`` table of every method subpackage."""
+    return _tables()["CHECK_PARAMS"]
+
+
+def check_instances(defaults=False):
+    """One instance per public estimator.
+
+    Built with its ``CHECK_PARAMS`` (fast), or with ``defaults=True`` with its
+    default parameters but for the ``DEFAULTS_CHECK_PARAMS`` the checks' data
+    force.
+    """
     from ._discovery import all_estimators
 
-    params, _ = _tables()
+    params = _tables()["DEFAULTS_CHECK_PARAMS" if defaults else "CHECK_PARAMS"]
     return [cls(**params.get(name, {})) for name, cls in all_estimators()]
 
 
-def expected_failed_checks(estimator):
-    """The ``{check name: reason}`` table for one estimator instance."""
-    _, failures = _tables()
-    table = failures.get(type(estimator).__name__, {})
+def expected_failed_checks(estimator, defaults=False):
+    """The ``{check name: reason}`` table for one estimator instance.
+
+    With ``defaults=True``, the failures of the default configuration are
+    added.
+    """
+    tables = _tables()
+    name = type(estimator).__name__
+    table = dict(tables["EXPECTED_FAILED_CHECKS"].get(name, {}))
+    if defaults:
+        table.update(tables["DEFAULTS_EXPECTED_FAILED_CHECKS"].get(name, {}))
     for check, reason in table.items():
         if not isinstance(reason, str) or len(reason.strip()) < 10:
             raise ValueError(
-                f"Expected failure {check!r} of {type(estimator).__name__} has "
+                f"Expected failure {check!r} of {name} has "
                 "no reason: every entry must say why."
             )
-    return dict(table)
+    return table
+
+
+def default_expected_failed_checks(estimator):
+    """:func:`expected_failed_checks` of the default configuration."""
+    return expected_failed_checks(estimator, defaults=True)
