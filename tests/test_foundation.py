@@ -238,3 +238,28 @@ def test_every_core_dependency_is_imported_by_the_package():
         dist = re.match(r"[A-Za-z0-9_.-]+", dep).group(0)
         module = module_of.get(dist, dist.replace("-", "_"))
         assert module in imported, f"{dist} is a core dependency nobody imports"
+
+
+def _regressors():
+    from sklearn.base import is_regressor
+
+    from sklweights.utils._test_common import check_instances
+
+    return [est for est in check_instances() if is_regressor(est)]
+
+
+@pytest.mark.parametrize("estimator", _regressors(), ids=lambda e: type(e).__name__)
+def test_regressors_take_numeric_strings_and_name_other_strings(estimator):
+    from sklearn.base import clone
+
+    if getattr(estimator, "_requires_torch", False):
+        pytest.importorskip("torch")
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 3))
+    y = np.round(X @ [1.0, -2.0, 0.5] + rng.normal(size=40), 2)
+    ref = clone(estimator).fit(X, y).predict(X)
+    got = clone(estimator).fit(X, y.astype(str)).predict(X)  # dtype('<U...')
+    np.testing.assert_allclose(got, ref)
+    words = np.array(["low", "high"] * 20)
+    with pytest.raises(ValueError, match="y must hold numbers"):
+        clone(estimator).fit(X, words)

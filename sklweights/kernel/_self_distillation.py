@@ -40,6 +40,10 @@ from sklweights.utils._sklearn_compat import (
     validate_data,
     validate_params,
 )
+from sklweights.utils._validation import (
+    check_numeric_target,
+    validate_regression_data,
+)
 
 __all__ = ["SelfDistilledKernelRidge", "self_distillation_path"]
 
@@ -553,9 +557,7 @@ class SelfDistilledKernelRidge(RegressorMixin, BaseEstimator):
         self : SelfDistilledKernelRidge
         """
         what = type(self).__name__
-        X, y = validate_data(
-            self, X, y, accept_sparse=self._accept_sparse(), y_numeric=True
-        )
+        X, y = validate_regression_data(self, X, y, accept_sparse=self._accept_sparse())
         n_steps = self.n_steps
         schedule = _check_schedule(self.weight, n_steps, self.constrain_weight, what)
         _check_both_or_neither(X_val, y_val, what)
@@ -793,7 +795,7 @@ def self_distillation_path(
     what = "self_distillation_path"
     accept_sparse = False if kernel == "precomputed" else ("csr", "csc")
     X, y = check_X_y(X, y, accept_sparse=accept_sparse, y_numeric=True)
-    y = y.astype(np.float64, copy=False)
+    y = check_numeric_target(y).astype(np.float64, copy=False)
     grid = np.linspace(0.0, 1.0, 11) if weights is None else weights
     grid = np.atleast_1d(np.asarray(grid, dtype=float))
     if grid.ndim != 1 or grid.size == 0 or not np.all(np.isfinite(grid)):

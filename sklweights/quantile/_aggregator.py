@@ -23,6 +23,7 @@ from sklweights.utils._sklearn_compat import (
     validate_data,
 )
 from sklweights.utils._solver import check_solver_result
+from sklweights.utils._validation import validate_regression_data
 
 from ._common import (
     apply_noncrossing,
@@ -269,7 +270,7 @@ class _BaseQuantileAggregator(RegressorMixin, _BaseComposition):
 
     # --------------------------------------------------------------- fit
     def _fit(self, X, y, sample_weight):
-        X, y = validate_data(self, X, y, y_numeric=True)
+        X, y = validate_regression_data(self, X, y)
         levels = check_quantile_levels(self.quantiles)
         n = len(y)
         sw = None

@@ -21,6 +21,7 @@ from sklweights.utils._sklearn_compat import (
     check_is_fitted,
     validate_data,
 )
+from sklweights.utils._validation import validate_regression_data
 
 
 class _LinearQuantileRegressor(RegressorMixin, BaseEstimator):
@@ -46,7 +47,7 @@ class _LinearQuantileRegressor(RegressorMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
-        X, y = validate_data(self, X, y, y_numeric=True)
+        X, y = validate_regression_data(self, X, y)
         sw = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         tau = float(self.quantile)
         # Standardise X and y so that the fit is equivariant to their scales:

@@ -17,6 +17,7 @@ from sklweights.utils._sklearn_compat import (
     check_is_fitted,
     validate_data,
 )
+from sklweights.utils._validation import validate_regression_data
 
 from ._common import (
     apply_noncrossing,
@@ -221,7 +222,7 @@ class MultiQuantileRegressor(RegressorMixin, BaseEstimator):
         -------
         self : object
         """
-        X, y = validate_data(self, X, y, y_numeric=True)
+        X, y = validate_regression_data(self, X, y)
         levels = check_quantile_levels(self.quantiles)
         base = self._base()
         mode, fixed, level_param = resolve_quantile_strategy(base, self.quantile_param)

@@ -21,7 +21,6 @@ from sklweights.utils._sklearn_compat import (
     StrOptions,
     _fit_context,
     check_is_fitted,
-    validate_data,
 )
 from sklweights.utils._torch import (
     TORCH_OPTIMIZER_CONSTRAINTS,
@@ -37,6 +36,7 @@ from sklweights.utils._torch._network import (
     build_network,
     check_hidden_layer_sizes,
 )
+from sklweights.utils._validation import validate_regression_data
 
 __all__ = ["HLGaussRegressor", "histogram_quantiles"]
 
@@ -345,7 +345,7 @@ class HLGaussRegressor(
             DEFAULT_QUANTILES if self.quantiles is None else self.quantiles,
             "quantiles",
         )
-        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        X, y = validate_regression_data(self, X, y, dtype=np.float64)
         weighted = sample_weight is not None
         sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
         import_torch("HLGaussRegressor")
