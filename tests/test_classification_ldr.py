@@ -166,3 +166,22 @@ def test_aldr_beats_cross_entropy_under_label_noise_on_digits():
     mean = {k: np.mean(v) for k, v in acc.items()}
     assert mean["aldr_kl", 0.4] >= mean["ce", 0.4] + 0.03
     assert mean["aldr_kl", 0.0] >= mean["ce", 0.0] - 0.01
+
+
+def test_default_aldr_kl_learns_two_classes():
+    # with the authors' L1 normalisation (the old default) this fit stayed at
+    # the majority class, accuracy 0.667: two logits of opposite signs give a
+    # zero gradient; "auto" takes "softplus_mean" for two classes
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(n_samples=300, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    yb = (y == 1).astype(int)
+    clf = _clf().fit(X, yb)
+    assert clf.normalize_ == "softplus_mean"
+    assert clf.score(X, yb) > 0.9
+    assert _clf(max_epochs=1).fit(X, y).normalize_ == "l1"
+    assert _clf(loss="ce", max_epochs=1).fit(X, y).normalize_ is None
+    assert _clf(normalize="l1", max_epochs=1).fit(X, yb).normalize_ == "l1"
+    with pytest.raises(ValueError, match="normalize"):
+        _clf(normalize="l2").fit(X, yb)

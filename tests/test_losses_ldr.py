@@ -11,12 +11,14 @@ torch = pytest.importorskip("torch")
 from sklweights.losses import (  # noqa: E402
     ALDRKLLoss,
     LDRKLLoss,
+    aldr_kl_temperature,
     cross_entropy_loss,
     generalized_cross_entropy,
     ldr_kl_loss,
     mean_absolute_error_loss,
     symmetric_cross_entropy,
 )
+from sklweights.losses._ldr import default_normalization  # noqa: E402
 
 
 def _logits(n=40, k=5, seed=0, dtype=torch.float64):
@@ -41,6 +43,93 @@ def _reference_ldr(z, y, lam, margin, normalize):
         lam_i = lam[i] if np.ndim(lam) else lam
         out.append(lam_i * np.log(np.mean(np.exp(d / lam_i))))
     return np.array(out)
+
+
+def _brute_force_max(d, lam):
+    """max over the simplex of q.d - lam KL(q || uniform), and its maximiser.
+
+    Solved numerically (scipy, SLSQP on the simplex from several starts),
+    independent of the closed form.
+    """
+    from scipy.optimize import minimize
+
+    k = len(d)
+
+    def neg(q):
+        q = np.clip(q, 1e-300, None)
+        return -(q @ d - lam * np.sum(q * np.log(k * q)))
+
+    best = None
+    for start in [np.full(k, 1 / k), *np.eye(k) * 0.98 + 0.02 / k]:
+        res = minimize(
+            neg,
+            start,
+            method="SLSQP",
+            bounds=[(0, 1)] * k,
+            constraints=[{"type": "eq", "fun": lambda q: q.sum() - 1}],
+            options={"ftol": 1e-14, "maxiter": 500},
+        )
+        if best is None or res.fun < best.fun:
+            best = res
+    return -best.fun, best.x
+
+
+@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("lam", [0.5, 1.0, 10.0])
+def test_closed_form_and_gradient_equal_the_brute_force_inner_max(k, lam):
+    # LDR-KL is max_q sum_k q_k d_k - lam KL(q || 1/K), with d_k = z_k - z_y
+    # + c [k != y]; by Danskin its gradient in z is q* - e_y
+    z, y = _logits(n=5, k=k, seed=7)
+    z.requires_grad_(True)
+    loss = ldr_kl_loss(z, y, temperature=lam, margin=0.3, normalize=None)
+    per_row = ldr_kl_loss(
+        z, y, temperature=lam, margin=0.3, normalize=None, reduction="none"
+    )
+    loss.backward()
+    for i in range(5):
+        zi = z[i].detach().numpy()
+        d = zi - zi[y[i]] + 0.3 * (np.arange(k) != int(y[i]))
+        value, q = _brute_force_max(d, lam)
+        assert float(per_row[i].detach()) == pytest.approx(value, abs=1e-7)
+        grad = q - np.eye(k)[int(y[i])]
+        np.testing.assert_allclose(z.grad[i].numpy() * 5, grad, atol=2e-5)
+
+
+def test_l1_normalisation_is_flat_for_two_classes_with_opposite_signs():
+    # why default_normalization avoids "l1" for ALDR-KL with K = 2: logits of
+    # opposite signs all normalise to (1, -1) or (-1, 1): zero gradient, even
+    # for a row on the wrong side; with K = 3, or "softplus_mean", it moves
+    wrong = torch.tensor([[1.3, -0.4], [0.2, -5.0]], dtype=torch.float64)
+    y = torch.tensor([1, 1])
+    z = wrong.clone().requires_grad_(True)
+    ldr_kl_loss(z, y, normalize="l1").backward()
+    assert z.grad.abs().max() < 1e-10  # 0 but for the normalisation's eps
+    assert default_normalization("aldr_kl", 2) == "softplus_mean"
+    z = wrong.clone().requires_grad_(True)
+    ldr_kl_loss(z, y, normalize="softplus_mean").backward()
+    assert z.grad.abs().min() > 1e-3
+    z = torch.tensor([[1.3, -0.4, -0.9]], dtype=torch.float64, requires_grad=True)
+    ldr_kl_loss(z, torch.tensor([1]), normalize="l1").backward()
+    assert z.grad.abs().max() > 1e-3
+    assert default_normalization("aldr_kl", 3) == "l1"
+    assert default_normalization("ldr_kl", 2) == "softplus_mean"
+    with pytest.raises(ValueError, match="loss must be"):
+        default_normalization("ce", 2)
+
+
+def test_aldr_temperature_bounds_for_two_classes():
+    # lambda = lambda0 (1 - KL / (alpha log 2)), KL <= log 2: in [lambda0/2,
+    # lambda0] at alpha = 2, down to the bound for a confident prediction
+    z = torch.tensor([[50.0, -50.0], [0.0, 0.0]], dtype=torch.float64)
+    lam = aldr_kl_temperature(
+        z, torch.ones(2, dtype=torch.float64), temperature=10.0, alpha=2.0
+    )
+    p = np.array([1 + 1e-5, 1e-5]) / (1 + 2e-5)
+    kl = np.sum(p * np.log(2 * p))
+    np.testing.assert_allclose(
+        lam.numpy(), [10 * (1 - kl / (2 * math.log(2))), 10.0], rtol=1e-12
+    )
+    assert 5.0 <= float(lam[0]) < 5.001
 
 
 def test_temperature_one_without_margin_is_cross_entropy_minus_log_k():

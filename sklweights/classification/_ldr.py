@@ -8,8 +8,10 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight
 
 from sklweights.losses._ldr import (
+    NORMALIZATIONS,
     ROBUST_LOSSES,
     cross_entropy_loss,
+    default_normalization,
     generalized_cross_entropy,
     ldr_kl_loss,
     mean_absolute_error_loss,
@@ -68,6 +70,14 @@ class LDRClassifier(
         ``[temperature (1 - 1/alpha), temperature]``; must exceed 1.
     margin : float, default=0.1
         Margin of the wrong classes' gaps (LDR-KL and ALDR-KL).
+    normalize : {"auto", "l1", "softplus_mean"} or None, default="auto"
+        Logit normalisation of LDR-KL and ALDR-KL (ignored by the other
+        losses). ``"auto"`` takes the authors' choice, ``"softplus_mean"``
+        for LDR-KL and ``"l1"`` for ALDR-KL, except for ALDR-KL with two
+        classes, where it takes ``"softplus_mean"``: with two classes the
+        L1 normalisation has a zero gradient wherever the two logits have
+        opposite signs, and the network can stay stuck predicting one class
+        (see the user guide).
     q : float, default=0.7
         Exponent of the generalised cross-entropy.
     hidden_layer_sizes : tuple of int, default=(64, 64)
@@ -100,6 +110,9 @@ class LDRClassifier(
     module_ : torch.nn.Module
         The trained network (on the CPU, in eval mode); outputs one logit per
         class.
+    normalize_ : str or None
+        The logit normalisation used (``"auto"`` resolved; None for the
+        losses without one).
     sample_temperature_ : ndarray of shape (n_samples,) or None
         ALDR-KL's final temperature of each training row (NaN for rows held
         out by early stopping); None for the other losses.
@@ -155,6 +168,7 @@ class LDRClassifier(
         "temperature": [Interval(numbers.Real, 0, None, closed="neither")],
         "alpha": [Interval(numbers.Real, 1, None, closed="neither")],
         "margin": [Interval(numbers.Real, 0, None, closed="left")],
+        "normalize": [StrOptions({"auto", *(n for n in NORMALIZATIONS if n)}), None],
         "q": [Interval(numbers.Real, 0, 1, closed="right")],
         "hidden_layer_sizes": ["array-like"],
         "activation": [StrOptions(set(ACTIVATIONS))],
@@ -167,6 +181,7 @@ class LDRClassifier(
         temperature=10.0,
         alpha=2.0,
         margin=0.1,
+        normalize="auto",
         q=0.7,
         hidden_layer_sizes=(64, 64),
         activation="relu",
@@ -190,6 +205,7 @@ class LDRClassifier(
         self.temperature = temperature
         self.alpha = alpha
         self.margin = margin
+        self.normalize = normalize
         self.q = q
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -214,10 +230,19 @@ class LDRClassifier(
         tags.non_deterministic = False
         return tags
 
+    def _normalization(self, n_classes):
+        """The logit normalisation of the loss (``"auto"`` resolved), or None."""
+        if self.loss not in ("ldr_kl", "aldr_kl"):
+            return None
+        if self.normalize == "auto":
+            return default_normalization(self.loss, n_classes)
+        return self.normalize
+
     def _row_loss(self, n_samples, n_classes):
         """``(loss_fn, aldr)``: the per-batch loss and ALDR-KL's state (or None)."""
         torch = import_torch("LDRClassifier")
         kind = self.loss
+        normalize = self._normalization(n_classes)
         if kind == "aldr_kl":
             from sklweights.losses import ALDRKLLoss
 
@@ -226,12 +251,18 @@ class LDRClassifier(
                 temperature=self.temperature,
                 alpha=self.alpha,
                 margin=self.margin,
+                normalize=normalize,
             )
         else:
             aldr = None
         functions = {
             "ldr_kl": lambda z, y, w: ldr_kl_loss(
-                z, y, temperature=self.temperature, margin=self.margin, sample_weight=w
+                z,
+                y,
+                temperature=self.temperature,
+                margin=self.margin,
+                normalize=normalize,
+                sample_weight=w,
             ),
             "ce": lambda z, y, w: cross_entropy_loss(z, y, sample_weight=w),
             "gce": lambda z, y, w: generalized_cross_entropy(
@@ -285,6 +316,7 @@ class LDRClassifier(
         rows = np.arange(n)
         arrays = (Xs, y_enc, rows) + ((sw.astype(np.float32),) if weighted else ())
 
+        self.normalize_ = self._normalization(k)
         loss_fn, aldr = self._row_loss(n, k)
         device = self._fit_device()
         with torch_seed(self._torch_seed_, device) as gen:

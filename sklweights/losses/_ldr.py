@@ -26,6 +26,7 @@ __all__ = [
     "ROBUST_LOSSES",
     "aldr_kl_temperature",
     "cross_entropy_loss",
+    "default_normalization",
     "generalized_cross_entropy",
     "ldr_kl_loss",
     "mean_absolute_error_loss",
@@ -34,7 +35,8 @@ __all__ = [
 
 #: Logit normalisations: ``"softplus_mean"`` (the authors' LDR-KL:
 #: ``softplus(z) / mean_k softplus(z)_k``), ``"l1"`` (their ALDR-KL:
-#: ``z / mean_k |z_k|``, invariant to positive rescaling), ``None``.
+#: ``z / mean_k |z_k|``, invariant to positive rescaling; degenerate for two
+#: classes, see ``default_normalization``), ``None``.
 NORMALIZATIONS = ("softplus_mean", "l1", None)
 
 #: Names of the per-row losses a classifier can be trained with.
@@ -46,8 +48,35 @@ def check_temperature(temperature):
     return check_positive("temperature", temperature)
 
 
+def default_normalization(loss, n_classes):
+    """The logit normalisation of ``loss`` ("ldr_kl" or "aldr_kl") for K classes.
+
+    The authors' choices ("softplus_mean" for LDR-KL, "l1" for ALDR-KL), but
+    "softplus_mean" for ALDR-KL with two classes: with ``K = 2`` the L1
+    normalisation maps every pair of logits of opposite signs to
+    ``(1, -1)`` or ``(-1, 1)``, so the loss is piecewise constant there, with
+    a zero gradient, and a row on the wrong side stays wrong. (For
+    ``K >= 3`` the normalised gaps still move with every logit.)
+
+    Parameters
+    ----------
+    loss : {"ldr_kl", "aldr_kl"}
+    n_classes : int
+
+    Returns
+    -------
+    normalize : str
+        One of ``NORMALIZATIONS``.
+    """
+    if loss == "ldr_kl":
+        return "softplus_mean"
+    if loss == "aldr_kl":
+        return "l1" if n_classes > 2 else "softplus_mean"
+    raise ValueError(f"loss must be 'ldr_kl' or 'aldr_kl'; got {loss!r}.")
+
+
 def normalize_logits(z, normalize, eps=1e-12):
-    """The logit normalisation ``normalize`` (one of :data:`NORMALIZATIONS`)."""
+    """The logit normalisation ``normalize`` (one of ``NORMALIZATIONS``)."""
     torch = import_losses_torch()
     if normalize is None:
         return z
@@ -115,7 +144,7 @@ def ldr_kl_loss(
     margin : float, default=0.1
         ``c``, added to the gaps of the wrong classes.
     normalize : {"softplus_mean", "l1"} or None, default="softplus_mean"
-        Logit normalisation before the gaps (:data:`NORMALIZATIONS`; the
+        Logit normalisation before the gaps (``NORMALIZATIONS``; the
         authors' LDR-KL uses ``"softplus_mean"``).
     sample_weight : tensor of shape (n_samples,), default=None
         Row weights of the mean.

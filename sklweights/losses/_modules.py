@@ -86,6 +86,7 @@ class AnyLoss(torch.nn.Module):
         self.eps = float(eps)
 
     def forward(self, logits, target, sample_weight=None):
+        """The batch loss: :func:`~sklweights.losses.anyloss`, these settings."""
         return anyloss(
             logits,
             target,
@@ -133,6 +134,7 @@ class LDRKLLoss(torch.nn.Module):
         self.normalize = _check_normalize(normalize)
 
     def forward(self, logits, target, sample_weight=None):
+        """The batch loss: :func:`~sklweights.losses.ldr_kl_loss`, these settings."""
         return ldr_kl_loss(
             logits,
             target,
