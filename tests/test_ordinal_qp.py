@@ -216,3 +216,32 @@ def test_constrained_step_keeps_own_class_intervals_off_the_boundary(monkeypatch
     assert clf.solver_status_ == "optimal"
     assert seen["steps"] > 0
     assert seen["floor_binds"] > 0  # the bound was active in some step
+
+
+def test_most_violated_working_set_gives_the_same_fit(monkeypatch):
+    # with many crossing pairs (tiny classes) the constrained step adds only
+    # the most violated few per threshold each round; a model whose subset of
+    # rows is satisfied by its solution at all rows solves the full model
+    X, y = _crossing_data()
+    alpha = 0.005
+    full = PrestoClassifier(alpha=alpha).fit(X, y)
+    seen = []
+    most = _quadratic._most_violated
+
+    def batched(gaps, floor, per_threshold):
+        out = most(gaps, floor, per_threshold)
+        seen.append((np.count_nonzero(np.asarray(floor - gaps) > 0), len(out)))
+        return out
+
+    monkeypatch.setattr(_quadratic, "_DUAL_NEWTON_MAX_ROWS", 0)  # always batch
+    monkeypatch.setattr(_quadratic, "_most_violated", batched)
+    part = PrestoClassifier(alpha=alpha).fit(X, y)
+    assert any(n_viol > n_added > 0 for n_viol, n_added in seen)
+    assert part.solver_status_ == full.solver_status_ == "optimal"
+    Xs, _, _ = _standardize(X, np.ones(len(y)), True)
+    problem = PrestoProblem(Xs, y, np.ones(len(y)), 5)
+    pen = penalty_mask(5, X.shape[1], True)
+    f_full, f_part = (objective(problem, e._Z, pen, alpha, 0.0) for e in (full, part))
+    assert abs(f_full - f_part) <= 1e-8 * abs(f_full)
+    assert np.all(np.diff(linear_predictor(Xs, part._Z), axis=1) >= 0)
+    np.testing.assert_allclose(part.predict_proba(X), full.predict_proba(X), atol=1e-6)

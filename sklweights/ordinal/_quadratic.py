@@ -153,20 +153,27 @@ def constrained_model(
     lam1,
     active,
     gaps_u,
-    rounds=20,
+    rounds=50,
     *,
     lam_prev=None,
     inner_tol=1e-10,
+    add_per_threshold=3,
 ):
     """The quadratic model with the training no-crossing rows as constraints.
 
     Active-set loop: solve with the current set of (row, k) pairs, add the
-    pairs the solution violates, repeat. Each solve is a semismooth Newton
-    method on the dual (:func:`_qp_dual_newton`, warm-started from
-    ``lam_prev``, the multipliers of ``active`` at the last outer step); where
-    it does not certify a solution, Clarabel, then cvxpy (the same convex
-    QP: the paths agree to the solvers' tolerances). Returns
-    ``(u, active, multipliers, ok)``.
+    pairs the solution violates (where they are many, the
+    ``add_per_threshold`` most violated of each threshold), repeat until
+    none is violated: the solution of the model with a subset of the rows
+    that satisfies all of them solves the full model. Starting from the
+    pairs at the margin at ``z`` and a few of those the free step ``gaps_u``
+    crosses, rather than all of them, keeps the QPs small where classes hold
+    a few rows (thousands of pairs cross, a few dozen bind). Each solve is a
+    semismooth Newton method on the dual (:func:`_qp_dual_newton`, warm-
+    started from ``lam_prev``, the multipliers of ``active`` at the last
+    outer step); where it does not certify a solution, Clarabel, then cvxpy
+    (the same convex QP: the paths agree to the solvers' tolerances).
+    Returns ``(u, active, multipliers, ok)``.
     """
     K = problem.K
     eta_z = linear_predictor(problem.Xs, z.reshape(K - 1, -1))
@@ -183,7 +190,12 @@ def constrained_model(
     rows = np.flatnonzero((problem.y >= 1) & (problem.y <= K - 2))
     own[rows, problem.y[rows] - 1] = True
     floor = np.where(own, 0.1 * np.maximum(gaps_z, 0.0), 0.0)
-    near = np.argwhere((gaps_z <= scale) | (gaps_u < floor))
+    # the working set: the pairs at the margin now, and of the pairs the
+    # free step crosses only the most violated few per threshold (thousands
+    # cross where classes hold a few rows; a few dozen bind at the solution)
+    near = np.vstack(
+        [np.argwhere(gaps_z <= scale), _most_violated(gaps_u, floor, add_per_threshold)]
+    )
     near[:, 1] += 1  # column j of diff is eta_{j+1} - eta_j
     prev = {}
     if lam_prev is not None and len(lam_prev) == len(active):
@@ -209,12 +221,12 @@ def constrained_model(
         # interior-point zeros are 1e-12-ish: make them exact
         uv[pen & (np.abs(uv) <= 1e-9 * max(1.0, float(np.abs(uv).max())))] = 0.0
         gaps = np.diff(linear_predictor(problem.Xs, uv.reshape(K - 1, -1)), axis=1)
-        viol = np.argwhere(gaps < floor)
-        if viol.size:
-            viol[:, 1] += 1
-            known = {tuple(r) for r in active.tolist()}
-            if all(tuple(r) in known for r in viol.tolist()):
-                viol = viol[:0]  # solver round-off on known rows: pull back
+        # violations at the rows already in the set are solver round-off
+        # (pulled back below); of the others the most violated few enter
+        short = floor - gaps
+        short[active[:, 0], active[:, 1] - 1] = -np.inf
+        viol = _most_violated(-short, 0.0, add_per_threshold)
+        viol[:, 1] += 1
         if viol.size == 0:
             # exact feasibility for the line search: pull back onto the segment
             bad = gaps < 0
@@ -227,6 +239,26 @@ def constrained_model(
         prev = {tuple(r): v for r, v in zip(active.tolist(), lam)}
         active = np.unique(np.vstack([active, viol]), axis=0)
     return z, active, None, False
+
+
+def _most_violated(gaps, floor, per_threshold):
+    """The (row, column) pairs with ``gaps < floor``.
+
+    All of them where they are few (at most ``_DUAL_NEWTON_MAX_ROWS``, as
+    on well-populated classes); otherwise only the ``per_threshold`` most
+    violated of each column (all of them when ``per_threshold`` is None).
+    """
+    viol = floor - gaps
+    if per_threshold is None or np.count_nonzero(viol > 0) <= _DUAL_NEWTON_MAX_ROWS:
+        return np.argwhere(viol > 0)
+    n = gaps.shape[0]
+    if n > per_threshold:
+        top = np.argpartition(-viol, per_threshold - 1, axis=0)[:per_threshold]
+    else:
+        top = np.broadcast_to(np.arange(n)[:, None], gaps.shape)
+    cols = np.broadcast_to(np.arange(gaps.shape[1]), top.shape)
+    keep = viol[top, cols] > 0
+    return np.column_stack([top[keep], cols[keep]]).astype(np.intp)
 
 
 def _factor(HS):
