@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
-from sklweights.utils._sklearn_compat import Interval, validate_params
+from sklweights.utils._sklearn_compat import Interval, StrOptions, validate_params
 
 __all__ = ["load_coat", "make_mnar_ratings", "make_prediction_matrices"]
 
@@ -28,6 +28,14 @@ LEVEL_PROPORTIONS = (0.53, 0.24, 0.14, 0.06, 0.03)
 #: the levels above (lowest level first): 0.9 -> 1, 0.7 -> 2, 0.5 -> 3,
 #: 0.3 and 0.1 -> 4.
 OBSERVATION_EXPONENTS = (4, 4, 3, 2, 1)
+#: Exponents of ``observation_base ** k`` under ``selection="label"``, for the
+#: realised labels 0 and 1: with the default base 0.5 a positive is seen with
+#: probability 0.25 and a negative with 0.0625, which gives about the observed
+#: fraction of the level protocol (0.11 against 0.095) and a Yahoo! R3-like
+#: gap between the observed and the MAR positive rates (0.58 against 0.26;
+#: Yahoo! R3: 0.56 against 0.23).
+LABEL_OBSERVATION_EXPONENTS = (4, 2)
+SELECTIONS = ("level", "label")
 
 
 def _complete_by_als(ratings, n_factors, rng, n_iter=15, alpha=1.0):
@@ -73,6 +81,7 @@ def _levels_from_scores(scores, proportions, levels):
         "n_factors": [Interval(numbers.Integral, 1, None, closed="left")],
         "observation_base": [Interval(numbers.Real, 0, 1, closed="right")],
         "mar_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
+        "selection": [StrOptions(set(SELECTIONS))],
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
@@ -85,6 +94,7 @@ def make_mnar_ratings(
     n_factors=8,
     observation_base=0.5,
     mar_fraction=0.05,
+    selection="level",
     random_state=None,
 ):
     """Semi-synthetic missing-not-at-random binary feedback with known truth.
@@ -99,12 +109,31 @@ def make_mnar_ratings(
     2. the cells are ranked by score and cut into five relevance levels
        ``(0.1, 0.3, 0.5, 0.7, 0.9)`` in the fixed proportions
        ``(0.53, 0.24, 0.14, 0.06, 0.03)`` (the Yahoo! R3 MAR marginal);
-    3. the observation probability depends on the true level (MNAR):
-       ``observation_base ** k`` with ``k = 1, 2, 3, 4, 4`` for the levels
-       ``0.9, 0.7, 0.5, 0.3, 0.1``;
-    4. ``o ~ Bernoulli(propensity)`` and ``y ~ Bernoulli(level)`` for every
-       cell. The training data are the observed cells; the MAR test set is
-       every cell with its drawn label.
+    3. ``y ~ Bernoulli(level)`` for every cell;
+    4. ``o ~ Bernoulli(propensity)`` for every cell, with the propensity
+       chosen by ``selection`` (MNAR either way):
+
+       * ``"level"`` (default): it depends on the true level only,
+         ``observation_base ** k`` with ``k = 1, 2, 3, 4, 4`` for the levels
+         ``0.9, 0.7, 0.5, 0.3, 0.1`` -- the click-rate protocol of the DR
+         papers (Wang et al. 2019 and the later DR-JL / MRDR line, the
+         ICLR 2024 kernel-balancing paper's semi-synthetic study). ``o`` and
+         ``y`` are independent given the level, so the observed labels are
+         unbiased *cell by cell* and the naive loss is biased only through
+         which cells are seen;
+       * ``"label"``: it depends on the realised label (self-selection on
+         the rating itself, as users of Coat and Yahoo! R3 rate what they
+         liked), ``observation_base ** k`` with ``k = 2`` for ``y = 1`` and
+         ``k = 4`` for ``y = 0`` -- the binary form of the rating-dependent
+         propensities of Schnabel et al. (2016) and of the naive-Bayes
+         propensity model ``P(o | r)`` of Schnabel et al. and Marlin & Zemel
+         (2009). The observed labels are then biased cell by cell (a cell of
+         level 0.5 shows a positive in 80% of its observations), which
+         shows in the calibration of a naive model on all cells; the true
+         propensity is exactly the naive-Bayes one.
+
+    The training data are the observed cells; the MAR test set is every
+    cell with its drawn label.
 
     Parameters
     ----------
@@ -120,6 +149,9 @@ def make_mnar_ratings(
     mar_fraction : float, default=0.05
         Fraction of all cells drawn uniformly as a small MAR sample
         (``mar_pairs``, ``y_mar``), e.g. for a naive-Bayes propensity.
+    selection : {"level", "label"}, default="level"
+        What the observation probability depends on: the cell's true level
+        or its realised label (see step 4).
     random_state : int, RandomState instance or None, default=None
         Seed of every draw.
 
@@ -131,7 +163,8 @@ def make_mnar_ratings(
         (their drawn labels, MAR); ``mar_pairs``, ``y_mar`` (the uniform MAR
         sample); ``relevance`` (true level matrix), ``propensity`` (true
         observation probabilities), ``observed`` (0/1 matrix), ``labels``
-        (drawn labels of every cell, matrix), ``n_users``, ``n_items``.
+        (drawn labels of every cell, matrix), ``n_users``, ``n_items``,
+        ``selection``.
 
     See Also
     --------
@@ -144,6 +177,8 @@ def make_mnar_ratings(
     "Recommendations as Treatments: Debiasing Learning and Evaluation",
     ICML 2016. X. Wang, R. Zhang, Y. Sun, J. Qi, "Doubly Robust Joint
     Learning for Recommendation on Data Missing Not at Random", ICML 2019.
+    B. M. Marlin, R. S. Zemel, "Collaborative Prediction and Ranking with
+    Non-Random Missing Data", RecSys 2009.
 
     Examples
     --------
@@ -153,6 +188,9 @@ def make_mnar_ratings(
     (2, (3000, 2))
     >>> bool(data.y_train.mean() > data.y_test.mean())  # MNAR: positives seen more
     True
+    >>> by_label = make_mnar_ratings(60, 50, selection="label", random_state=0)
+    >>> sorted(set(by_label.propensity.ravel().tolist()))  # P(o=1 | y)
+    [0.0625, 0.25]
     """
     rng = check_random_state(random_state)
     if ratings is None:
@@ -178,10 +216,18 @@ def make_mnar_ratings(
     relevance, level_index = _levels_from_scores(
         scores, LEVEL_PROPORTIONS, RELEVANCE_LEVELS
     )
-    exponents = np.asarray(OBSERVATION_EXPONENTS)[level_index]
-    propensity = observation_base**exponents
-    observed = (rng.random_sample(relevance.shape) < propensity).astype(np.int8)
-    labels = (rng.random_sample(relevance.shape) < relevance).astype(np.int64)
+    if selection == "level":
+        # the committed draw order (observation, then label): the tables made
+        # with the default stay valid
+        exponents = np.asarray(OBSERVATION_EXPONENTS)[level_index]
+        propensity = observation_base**exponents
+        observed = (rng.random_sample(relevance.shape) < propensity).astype(np.int8)
+        labels = (rng.random_sample(relevance.shape) < relevance).astype(np.int64)
+    else:
+        labels = (rng.random_sample(relevance.shape) < relevance).astype(np.int64)
+        exponents = np.asarray(LABEL_OBSERVATION_EXPONENTS)[labels]
+        propensity = observation_base**exponents
+        observed = (rng.random_sample(relevance.shape) < propensity).astype(np.int8)
     users, items = np.nonzero(observed)
     x_train = np.column_stack([users, items]).astype(np.int64)
     all_u, all_i = np.meshgrid(np.arange(n_users), np.arange(n_items), indexing="ij")
@@ -201,6 +247,7 @@ def make_mnar_ratings(
         labels=labels,
         n_users=n_users,
         n_items=n_items,
+        selection=selection,
     )
 
 

@@ -1,5 +1,7 @@
 """Metrics and scorers: rare-class, quantile, ranking and committee scores."""
 
+from ._calibration import *  # noqa: F403
+from ._calibration import __all__ as _a0
 from ._ordinal import *  # noqa: F403
 from ._ordinal import __all__ as _a1
 from ._quantile import *  # noqa: F403
@@ -11,4 +13,4 @@ from ._selection import __all__ as _a4
 from ._text import *  # noqa: F403
 from ._text import __all__ as _a5
 
-__all__ = sorted({*_a1, *_a2, *_a3, *_a4, *_a5})
+__all__ = sorted({*_a0, *_a1, *_a2, *_a3, *_a4, *_a5})
