@@ -206,7 +206,7 @@ def test_domain_weights_and_group_scores():
     )
     clf = LinearDomainWeightedClassifier().fit(X, y, domains=d)
     disp = DomainWeightsDisplay.from_estimator(clf, list(X[:4]))
-    np.testing.assert_array_equal(disp.weights, clf.domain_weights(list(X[:4])))
+    np.testing.assert_array_equal(disp.weights, clf.predict_weights(list(X[:4])))
     assert list(disp.domains) == list(clf.domains_) and len(disp.bars_) == 3
     assert all(len(label) <= 40 for label in disp.labels)
     scores = GroupScoreDisplay.from_estimator({"linear": clf}, X, y, d)

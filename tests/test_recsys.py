@@ -214,10 +214,13 @@ def test_balanced_propensity_torch_matches_cvxpy(tabular):
     assert bc.balance_violation_.max() <= 0.005 + 1e-5
     np.testing.assert_allclose(bt.weights_.mean(), 1.0, rtol=1e-9)
     # the weights extend to new rows through w(x) = exp(-eta.K(x, L)) / Z
-    np.testing.assert_allclose(bt.compute_weights(X[o == 1]), bt.weights_)
+    np.testing.assert_allclose(bt.predict_weights(X[o == 1]), bt.weights_)
     np.testing.assert_allclose(
-        bc.compute_weights(X[o == 1]), bc.weights_, rtol=1e-2, atol=1e-2
+        bc.predict_weights(X[o == 1]), bc.weights_, rtol=1e-2, atol=1e-2
     )
+    with pytest.warns(FutureWarning, match="renamed predict_weights"):
+        old = bt.compute_weights(X[:5])
+    np.testing.assert_array_equal(old, bt.predict_weights(X[:5]))
 
 
 @pytest.mark.torch

@@ -230,9 +230,9 @@ def test_uniform_weighting_and_domain_weights(flip_data):
     Xtr, Xte, ytr, yte, dtr, dte = flip_data
     clf = LinearDomainWeightedClassifier(domain_weighting="uniform")
     clf.fit(Xtr, ytr, domains=dtr)
-    np.testing.assert_allclose(clf.domain_weights(Xte), 0.5)
+    np.testing.assert_allclose(clf.predict_weights(Xte), 0.5)
     dbd = clf.set_params(domain_weighting="dbd").fit(Xtr, ytr, domains=dtr)
-    w = dbd.domain_weights(Xte)
+    w = dbd.predict_weights(Xte)
     assert w.shape == (len(Xte), 2) and (w >= 0).all()
     np.testing.assert_allclose(w.sum(axis=1), 1)
     proba = dbd.predict_proba(Xte)
@@ -377,7 +377,11 @@ def test_errors():
     with pytest.raises(NotFittedError):
         LinearDomainWeightedClassifier().predict(X)
     with pytest.raises(NotFittedError):
-        LinearDomainWeightedClassifier().domain_weights(X)
+        LinearDomainWeightedClassifier().predict_weights(X)
+    fitted = LinearDomainWeightedClassifier().fit(X, y, domains=d)
+    with pytest.warns(FutureWarning, match="renamed predict_weights"):
+        old = fitted.domain_weights(X[:5])
+    np.testing.assert_array_equal(old, fitted.predict_weights(X[:5]))
     sw = np.ones(len(X))
     sw[0] = -1.0
     with pytest.raises(ValueError, match="Negative values in data passed to"):
@@ -398,7 +402,7 @@ def test_domain_classifier_regularisation_is_domain_C(flip_data):
     for c, clf in fits.items():
         assert clf.weighter_.classifier_[-1].C == c
     # strong regularisation pulls the domain posteriors towards the prior
-    spread = {c: np.abs(f.domain_weights(Xte) - 0.5).mean() for c, f in fits.items()}
+    spread = {c: np.abs(f.predict_weights(Xte) - 0.5).mean() for c, f in fits.items()}
     assert spread[0.01] < spread[10.0]
 
 

@@ -87,7 +87,7 @@ def test_fit_predict_shapes_and_probabilities(data, fitted):
     assert proba.shape == (len(Xte), 2)
     np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-6)
     assert (proba >= 0).all()
-    w = fitted.domain_weights(Xte)
+    w = fitted.predict_weights(Xte)
     np.testing.assert_allclose(w.sum(axis=1), 1)
     assert (fitted.predict_domain(Xte) == dte).mean() > 0.9
     assert fitted.score(Xte, yte) > 0.7
@@ -149,7 +149,7 @@ def test_options_fit(data, params):
     proba = clf.predict_proba(Xte)
     np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-6)
     if params.get("domain_weighting") == "uniform":
-        np.testing.assert_allclose(clf.domain_weights(Xte), 0.5)
+        np.testing.assert_allclose(clf.predict_weights(Xte), 0.5)
     if not params.get("pretrain_pooled", True):
         assert clf.vocabularies_[0] != clf.vocabularies_[1]
 
@@ -173,7 +173,7 @@ def test_single_domain_and_dataframe(data):
     Xtr, Xte, ytr, yte, dtr, dte = data
     clf = DomainWeightedCapsuleClassifier(**FAST).fit(Xtr, ytr)
     assert list(clf.domains_) == ["all"]
-    np.testing.assert_allclose(clf.domain_weights(Xte), 1.0)
+    np.testing.assert_allclose(clf.predict_weights(Xte), 1.0)
     frame = pd.DataFrame({"review": Xtr, "area": dtr})
     clf = DomainWeightedCapsuleClassifier(
         **FAST, text_column="review", domain_column="area"

@@ -15,7 +15,7 @@ __all__ = ["DomainWeightsDisplay", "GroupScoreDisplay"]
 class DomainWeightsDisplay(DisplayMixin):
     """Each document's domain weights, as one stacked bar per document.
 
-    For the domain-weighted text classifiers (``domain_weights(X)``, rows on
+    For the domain-weighted text classifiers (``predict_weights(X)``, rows on
     the simplex, columns in the order of ``domains_``).
 
     Parameters
@@ -82,7 +82,7 @@ class DomainWeightsDisplay(DisplayMixin):
 
         Parameters
         ----------
-        estimator : fitted model with ``domain_weights`` and ``domains_``
+        estimator : fitted model with ``predict_weights`` and ``domains_``
         X : sequence of str or DataFrame
             A few documents.
         labels : list of str, default=None
@@ -95,12 +95,12 @@ class DomainWeightsDisplay(DisplayMixin):
         display : DomainWeightsDisplay
         """
         check_estimator_has(
-            estimator, ["domain_weights", "domains_"], "a domain-weighted classifier"
+            estimator, ["predict_weights", "domains_"], "a domain-weighted classifier"
         )
         if labels is None and all(isinstance(d, str) for d in X):
             labels = [d if len(d) <= 40 else d[:37] + "..." for d in X]
         return cls.from_predictions(
-            estimator.domain_weights(X), estimator.domains_, labels=labels, ax=ax
+            estimator.predict_weights(X), estimator.domains_, labels=labels, ax=ax
         )
 
     def plot(self, ax=None):

@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, deprecated
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from sklweights.utils._optional import import_torch
@@ -315,7 +315,24 @@ class BalancedPropensity(ClassifierMixin, BaseEstimator):
     def _weights_from_kernel(self, a):
         return np.exp(-(a @ self.dual_coef_) - self._log_z)
 
+    @deprecated(
+        "compute_weights was renamed predict_weights, the weight accessor of "
+        "every sklweights estimator; the old name goes in the next release."
+    )
     def compute_weights(self, X):
+        """Deprecated alias of :meth:`predict_weights`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        weights : ndarray of shape (n_samples,)
+        """
+        return self.predict_weights(X)
+
+    def predict_weights(self, X):
         """Balancing weights ``w(x)`` of rows (mean 1 over the observed rows).
 
         These are inverse propensities up to the factor ``observed_fraction_``:
@@ -345,7 +362,7 @@ class BalancedPropensity(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, 2)
             Columns: not observed, observed.
         """
-        w = self.compute_weights(X)
+        w = self.predict_weights(X)
         p = np.clip(self.observed_fraction_ / w, 1e-6, 1.0)
         return np.column_stack([1.0 - p, p])
 

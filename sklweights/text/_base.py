@@ -9,6 +9,7 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import deprecated
 from sklearn.utils.multiclass import check_classification_targets
 
 from sklweights.utils._sklearn_compat import (
@@ -206,7 +207,24 @@ class _DomainWeightedBase(ClassifierMixin, BaseEstimator):
         docs = _check_documents(X, self.text_column)
         return self._tokenizer().many(docs)
 
+    @deprecated(
+        "domain_weights was renamed predict_weights, the weight accessor of "
+        "every sklweights estimator; the old name goes in the next release."
+    )
     def domain_weights(self, X):
+        """Deprecated alias of :meth:`predict_weights`.
+
+        Parameters
+        ----------
+        X : sequence of str or DataFrame
+
+        Returns
+        -------
+        weights : ndarray of shape (n_samples, n_domains)
+        """
+        return self.predict_weights(X)
+
+    def predict_weights(self, X):
         """The domain weights of each document (rows on the simplex).
 
         With ``domain_weighting="dbd"`` these are the Domain Belonging Degrees;
@@ -236,7 +254,7 @@ class _DomainWeightedBase(ClassifierMixin, BaseEstimator):
         -------
         domains : ndarray of shape (n_samples,)
         """
-        weights = self.domain_weights(X)
+        weights = self.predict_weights(X)
         return self.domains_[np.argmax(weights, axis=1)]
 
     def predict_proba(self, X):

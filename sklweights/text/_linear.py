@@ -107,7 +107,7 @@ class LinearDomainWeightedClassifier(_DomainWeightedBase):
     >>> X, y, domains = make_multidomain_sentiment(
     ...     n_domains=2, n_samples_per_domain=100, random_state=0)
     >>> clf = LinearDomainWeightedClassifier().fit(X, y, domains=domains)
-    >>> clf.domain_weights(X[:2]).sum(axis=1)
+    >>> clf.predict_weights(X[:2]).sum(axis=1)
     array([1., 1.])
     """
 
