@@ -22,6 +22,7 @@ from sklweights.plotting import (
     PredictedHistogramDisplay,
     QuantileFanDisplay,
     ReliabilityDisplay,
+    ScoreDistributionDisplay,
     ScoreRatioDisplay,
     ThresholdMetricDisplay,
     TrainingHistoryDisplay,
@@ -373,6 +374,34 @@ def test_score_ratio_display():
         ScoreRatioDisplay.from_scores(scores, model="z")
     with pytest.raises(ValueError, match="positive"):
         ScoreRatioDisplay.from_scores({"a": [1.0, 0.0], "b": [1.0, 1.0]}, model="a")
+
+
+def test_score_distribution_display():
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(0)
+    scores = {"a": rng.lognormal(0, 1, 15), "b": rng.lognormal(1, 1, 15)}
+    _, ax = plt.subplots()
+    disp = ScoreDistributionDisplay.from_scores(
+        scores, metric_name="MSE", log_scale=True, ax=ax
+    )
+    assert disp.ax_ is ax and disp.ax_.get_yscale() == "log"
+    for k, v in scores.items():
+        assert disp.median_[k] == pytest.approx(np.percentile(v, 50))
+        assert disp.mean_[k] == pytest.approx(v.sum() / v.size)
+    # the drawn means are the attribute (the last line, after the boxes)
+    means = ax.get_lines()[-1]
+    np.testing.assert_allclose(means.get_ydata(), [disp.mean_["a"], disp.mean_["b"]])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
+    assert ax.get_ylabel() == "MSE"
+    assert disp.plot() is disp
+    plt.close("all")
+    with pytest.raises(ValueError, match="positive losses"):
+        ScoreDistributionDisplay.from_scores({"a": [1.0, -1.0]}, log_scale=True)
+    with pytest.raises(ValueError, match="finite"):
+        ScoreDistributionDisplay.from_scores({"a": [1.0, np.nan]})
+    with pytest.raises(ValueError, match="non-empty dict"):
+        ScoreDistributionDisplay.from_scores([1.0, 2.0])
 
 
 def test_docstring_examples_run():

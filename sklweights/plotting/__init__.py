@@ -25,7 +25,8 @@ Display draws, never by ``import sklweights``.
   group composition and quality across constraint settings;
   :class:`CandidatePositionDisplay`: each candidate's positions across the
   voters, by group, the committee marked; :class:`ScoreRatioDisplay`: paired
-  loss ratios over the repetitions of a simulation (PRESTO's tour).
+  loss ratios over the repetitions of a simulation (PRESTO's tour);
+  :class:`ScoreDistributionDisplay`: each model's score over the repetitions.
 """
 
 from ._calibration import ReliabilityDisplay
@@ -33,6 +34,7 @@ from ._curves import (
     CumulativeProbabilityDisplay,
     DistillationPathDisplay,
     ObjectiveByLayerDisplay,
+    ScoreDistributionDisplay,
     ScoreRatioDisplay,
     ThresholdMetricDisplay,
 )
@@ -54,6 +56,7 @@ __all__ = [
     "PredictedHistogramDisplay",
     "QuantileFanDisplay",
     "ReliabilityDisplay",
+    "ScoreDistributionDisplay",
     "ScoreRatioDisplay",
     "ThresholdMetricDisplay",
     "TrainingHistoryDisplay",

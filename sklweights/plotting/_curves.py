@@ -583,10 +583,7 @@ class ScoreRatioDisplay(DisplayMixin):
                 "scores must be a dict of at least two models' losses that holds "
                 f"model={model!r}."
             )
-        values = {k: column_or_1d(v).astype(np.float64) for k, v in scores.items()}
-        check_consistent_length(*values.values())
-        if any(np.any(~(v > 0)) for v in values.values()):
-            raise ValueError("scores must be positive losses (ratios are taken).")
+        values = _check_scores(scores, positive=True, why="ratios are taken")
         ratios = {k: values[model] / v for k, v in values.items() if k != model}
         return cls(ratios, model, metric_name).plot(ax=ax)
 
@@ -611,4 +608,98 @@ class ScoreRatioDisplay(DisplayMixin):
         ax.axvline(1.0, color="k", lw=1)
         ax.set_xscale("log")
         ax.set_xlabel(f"{self.metric_name} ratio, {self.model} / other (< 1: better)")
+        return self
+
+
+def _check_scores(scores, *, positive=False, why=""):
+    """``{model: float array}`` of paired per-repetition scores, validated."""
+    if not isinstance(scores, dict) or not scores:
+        raise ValueError(
+            "scores must be a non-empty dict of each model's score per repetition."
+        )
+    values = {k: column_or_1d(v).astype(np.float64) for k, v in scores.items()}
+    check_consistent_length(*values.values())
+    if any(not np.all(np.isfinite(v)) for v in values.values()):
+        raise ValueError("scores must be finite.")
+    if positive and any(np.any(~(v > 0)) for v in values.values()):
+        raise ValueError(f"scores must be positive losses ({why}).")
+    return values
+
+
+class ScoreDistributionDisplay(DisplayMixin):
+    """Each model's score over repetitions, as box plots.
+
+    For simulation studies (draws of a design, cross-validation splits): the
+    distribution of a score per model, with its median and mean marked; the
+    companion of :class:`ScoreRatioDisplay`, which pairs the repetitions.
+
+    Parameters
+    ----------
+    scores : dict of str to ndarray of shape (n_repetitions,)
+    metric_name : str
+    log_scale : bool
+
+    Attributes
+    ----------
+    median_ : dict of str to float
+    mean_ : dict of str to float
+    ax_, figure_
+
+    Examples
+    --------
+    >>> from sklweights.plotting import ScoreDistributionDisplay
+    >>> disp = ScoreDistributionDisplay.from_scores(
+    ...     {"new": [1.0, 2.0, 6.0], "old": [2.0, 2.0, 2.0]})
+    >>> disp.median_["new"], disp.mean_["new"]
+    (2.0, 3.0)
+    """
+
+    def __init__(self, scores, metric_name="score", log_scale=False):
+        self.scores = scores
+        self.metric_name = metric_name
+        self.log_scale = log_scale
+        self.median_ = {k: float(np.median(v)) for k, v in scores.items()}
+        self.mean_ = {k: float(np.mean(v)) for k, v in scores.items()}
+
+    @classmethod
+    def from_scores(cls, scores, *, metric_name="score", log_scale=False, ax=None):
+        """From each model's score per repetition, and plot.
+
+        Parameters
+        ----------
+        scores : dict of str to array-like of shape (n_repetitions,)
+            Finite scores, the same number of repetitions for every model
+            (positive where ``log_scale``).
+        metric_name : str, default="score"
+        log_scale : bool, default=False
+            A log axis (for losses spanning orders of magnitude).
+        ax : matplotlib Axes, default=None
+
+        Returns
+        -------
+        display : ScoreDistributionDisplay
+        """
+        values = _check_scores(scores, positive=log_scale, why="log_scale=True")
+        return cls(values, metric_name, log_scale).plot(ax=ax)
+
+    def plot(self, ax=None):
+        """Draw the box plots (medians as lines, means as dots).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+
+        Returns
+        -------
+        display : ScoreDistributionDisplay
+        """
+        ax = self._axes(ax, figsize=(5, 3.5))
+        names = list(self.scores)
+        positions = np.arange(1, len(names) + 1)
+        ax.boxplot([self.scores[k] for k in names], positions=positions)
+        ax.plot(positions, [self.mean_[k] for k in names], "o", color="C1")
+        ax.set_xticks(positions, names)
+        if self.log_scale:
+            ax.set_yscale("log")
+        ax.set_ylabel(self.metric_name)
         return self
