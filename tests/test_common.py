@@ -15,11 +15,13 @@ from sklearn.utils.estimator_checks import (
 from sklweights.utils import all_estimators
 from sklweights.utils._test_common import (
     check_instances,
+    default_expected_failed_checks,
     expected_failed_checks,
     method_subpackages,
 )
 
 INSTANCES = check_instances()
+DEFAULT_INSTANCES = check_instances(defaults=True)
 
 
 def _id(est):
@@ -47,6 +49,16 @@ if INSTANCES:
 
     @parametrize_with_checks(INSTANCES, expected_failed_checks=expected_failed_checks)
     def test_sklearn_compatible_estimator(estimator, check):
+        check(estimator)
+
+    # the same checks with the default parameters (but for the arguments the
+    # checks' data force, DEFAULTS_CHECK_PARAMS): slow, the defaults train
+    # full-size networks and base-model libraries
+    @pytest.mark.slow
+    @parametrize_with_checks(
+        DEFAULT_INSTANCES, expected_failed_checks=default_expected_failed_checks
+    )
+    def test_sklearn_compatible_estimator_with_defaults(estimator, check):
         check(estimator)
 
     @pytest.mark.parametrize("estimator", INSTANCES, ids=_id)

@@ -25,3 +25,17 @@ EXPECTED_FAILED_CHECKS = {
         ),
     },
 }
+
+#: Failures of the default configuration only.
+DEFAULTS_EXPECTED_FAILED_CHECKS = {
+    "LDRClassifier": {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "the network trains in float32: the check's 15 rows fit in one "
+            "batch, weighted and repeated rows give the same objective, but "
+            "100 epochs of the default 64x64 network carry the float32 rounding "
+            "of the two sums to about 1e-5 in probability (measured; also with "
+            "batch_size=None), above the check's 1e-7; the fast instance (30 "
+            "epochs, 16 units) passes the check"
+        ),
+    },
+}

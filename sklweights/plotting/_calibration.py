@@ -31,7 +31,7 @@ class ReliabilityDisplay(DisplayMixin):
     (``pos_label``: by default the last class, the top rare class of an
     ordinal model or the positive class of a binary one); each bin's mean
     prediction is plotted against the class's frequency in it. With
-    ``strategy="equal_frequency"`` the bins and :attr:`calibration_error` are
+    ``strategy="equal_frequency"`` the bins and ``calibration_error`` are
     those of :func:`sklweights.metrics.rare_class_calibration_error` (the
     PRESTO paper's metric); with ``"uniform"`` they are those of
     :func:`sklearn.calibration.calibration_curve`.
