@@ -116,7 +116,7 @@ def calibration_summary(y_true, y_prob, *, n_bins=10):
         "brier": float(brier_score_loss(y, p)),
         "mean_predicted": float(p.mean()),
         "positive_rate": float(y.mean()),
-        "rate_error": float(p.mean() - y.mean()),
+        "rate_error": positive_rate_error(y, p),
         "calibration_error": float(rare_class_calibration_error(y, p, n_bins=n_bins)),
     }
 

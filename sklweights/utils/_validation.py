@@ -19,10 +19,9 @@ def check_numeric_target(y, name="y"):
     try:
         return y.astype(np.float64)
     except (TypeError, ValueError):
-        sample = [v for v in np.ravel(y)[:3].tolist()]
         raise ValueError(
             f"{name} must hold numbers for a regressor; got values such as "
-            f"{sample!r} that are not numbers."
+            f"{np.ravel(y)[:3].tolist()!r} that are not numbers."
         ) from None
 
 
