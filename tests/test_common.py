@@ -1,8 +1,7 @@
 """scikit-learn's common estimator checks on every public estimator.
 
-Instances and expected failures (each with its reason) come from the method
-subpackages' ``_common_checks.py`` tables, gathered by
-``sklweights.utils._test_common``.
+Instances and expected failures (each with its reason) come from one table
+keyed by class, ``sklweights/utils/_test_common/instance_generator.py``.
 """
 
 import pytest

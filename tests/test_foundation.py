@@ -101,7 +101,7 @@ def test_torch_estimators_without_torch_raise_hint():
         "    cls = getattr(sklweights, name)\n"
         "    args, kwargs = cls._torch_hint_example_data(np.random.RandomState(0))\n"
         "    try:\n"
-        "        cls(**params.get(name, {})).fit(*args, **kwargs)\n"
+        "        cls(**params.get(cls, {})).fit(*args, **kwargs)\n"
         "    except ImportError as exc:\n"
         "        assert \"pip install 'sklweights[torch]'\" in str(exc), str(exc)\n"
         "        print(name, 'ok')\n"

@@ -36,7 +36,9 @@ NOISE = 0.005
 
 def _fit_all(selection, base):
     d = make_mnar_ratings(300, 300, selection=selection, random_state=0)
-    out = {m: {"auc": [], "brier": [], "viol": [], "base_viol": []} for m in ALL_METHODS}
+    out = {
+        m: {"auc": [], "brier": [], "viol": [], "base_viol": []} for m in ALL_METHODS
+    }
     for seed in SEEDS:
         for m in ALL_METHODS:
             est = DebiasedMF(

@@ -23,12 +23,12 @@ from sklweights.sparse import (  # noqa: E402
     UnfoldedISTA,
     sparse_coding_objective,
 )
-from sklweights.sparse._common_checks import (  # noqa: E402
-    CHECK_PARAMS,
-    CHECK_WIDTHS,
-    EXPECTED_FAILED_CHECKS,
-)
 from sklweights.utils import limited_threads  # noqa: E402
+from sklweights.utils._test_common.instance_generator import (  # noqa: E402
+    PER_ESTIMATOR_CHECK_PARAMS,
+    PER_ESTIMATOR_XFAIL_CHECKS,
+    SPARSE_CHECK_WIDTHS,
+)
 
 CLASSES = (UnfoldedISTA, UnfoldedFISTA, UnfoldedIHT)
 UNTRAINED = {
@@ -389,15 +389,16 @@ def test_pipeline_clone_pickle_and_determinism(paper):
     np.testing.assert_array_equal(torch.rand(3), expected)
 
 
-@pytest.mark.parametrize("name", sorted(CHECK_PARAMS))
-@pytest.mark.parametrize("check", sorted(CHECK_WIDTHS))
-def test_common_checks_with_a_dictionary_of_their_width(name, check):
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("check", sorted(SPARSE_CHECK_WIDTHS))
+def test_common_checks_with_a_dictionary_of_their_width(cls, check):
     """The checks the (5, 3) instance cannot run (other widths), at their width."""
-    cls = {c.__name__: c for c in CLASSES}[name]
-    assert check in EXPECTED_FAILED_CHECKS[name]
+    name = cls.__name__
+    assert check in PER_ESTIMATOR_XFAIL_CHECKS[cls]
+    width = SPARSE_CHECK_WIDTHS[check]
     params = {
-        **CHECK_PARAMS[name],
-        "dictionary": np.random.RandomState(1).normal(size=(5, CHECK_WIDTHS[check])),
+        **PER_ESTIMATOR_CHECK_PARAMS[cls],
+        "dictionary": np.random.RandomState(1).normal(size=(5, width)),
     }
     if check == "check_dataframe_column_names_consistency":
         pytest.importorskip("pandas")

@@ -1,7 +1,8 @@
 """scikit-learn API checks that apply to text estimators.
 
 scikit-learn's ``parametrize_with_checks`` skips every check for estimators
-tagged ``two_d_array=False`` (see ``sklweights/text/_common_checks.py``), so
+tagged ``two_d_array=False`` (see
+``sklweights/utils/_test_common/instance_generator.py``), so
 the API checks that do not feed numeric data run here directly, and the data
 checks run in text form.
 """
@@ -19,14 +20,18 @@ from sklweights.text import (
     DomainWeightedCapsuleClassifier,
     LinearDomainWeightedClassifier,
 )
-from sklweights.text._common_checks import CHECK_PARAMS
 from sklweights.utils._sklearn_compat import get_tags
+from sklweights.utils._test_common import check_params
+
+CHECK_PARAMS = check_params()
 
 ESTIMATORS = [
-    LinearDomainWeightedClassifier(**CHECK_PARAMS["LinearDomainWeightedClassifier"]),
+    LinearDomainWeightedClassifier(
+        **CHECK_PARAMS.get(LinearDomainWeightedClassifier, {})
+    ),
     pytest.param(
         DomainWeightedCapsuleClassifier(
-            **CHECK_PARAMS["DomainWeightedCapsuleClassifier"], random_state=0
+            **CHECK_PARAMS[DomainWeightedCapsuleClassifier], random_state=0
         ),
         marks=pytest.mark.torch,
     ),

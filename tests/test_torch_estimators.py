@@ -47,7 +47,7 @@ _IDS = [n for n, _ in _TRAINED]
 
 
 def _make(cls, name, **kw):
-    return cls(**{**_PARAMS.get(name, {}), "device": "cpu", "random_state": 0, **kw})
+    return cls(**{**_PARAMS.get(cls, {}), "device": "cpu", "random_state": 0, **kw})
 
 
 def _data(cls):

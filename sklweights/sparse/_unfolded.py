@@ -124,9 +124,7 @@ class _UnfoldedSparseCoder(
     @classmethod
     def _torch_hint_example_data(cls, rng):
         """Small valid ``fit`` arguments (used to test the missing-torch hint)."""
-        from ._common_checks import CHECK_PARAMS
-
-        D = CHECK_PARAMS[cls.__name__]["dictionary"]
+        D = rng.normal(size=(5, 3))
         codes = rng.normal(size=(40, D.shape[0])) * (rng.uniform(size=(40, 1)) < 0.5)
         return (codes @ D + 0.01 * rng.normal(size=(40, D.shape[1])),), {}
 
