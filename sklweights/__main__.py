@@ -5,6 +5,8 @@ import sys
 
 
 def main(argv=None):
+    from ._tour import SECTIONS
+
     parser = argparse.ArgumentParser(
         prog="python -m sklweights",
         description="sklweights command line.",
@@ -21,7 +23,7 @@ def main(argv=None):
         "--only",
         nargs="+",
         metavar="NAME",
-        help="run only these sections (presto, quantile, recsys, selection, text)",
+        help=f"run only these sections: {', '.join(SECTIONS)}",
     )
     tour.add_argument(
         "--output",

@@ -63,3 +63,42 @@ def test_tour_reports_a_failing_section_and_carries_on(fake_sections, tmp_path, 
 def test_tour_unknown_section(fake_sections, tmp_path):
     with pytest.raises(SystemExit, match="unknown section"):
         _tour.run_tour(quick=True, only=["nope"], outdir=tmp_path)
+
+
+def test_selection_section_draws_its_table_with_latent_quality_display(
+    tmp_path, monkeypatch
+):
+    pytest.importorskip("matplotlib")
+    from sklweights.plotting import LatentQualityDisplay
+    from sklweights.selection import _tour as selection_tour
+
+    drawn = []
+    original = LatentQualityDisplay.from_predictions.__func__
+
+    def spy(cls, bias_values, quality, **kw):
+        disp = original(cls, bias_values, quality, **kw)
+        drawn.append(disp)
+        return disp
+
+    monkeypatch.setattr(LatentQualityDisplay, "from_predictions", classmethod(spy))
+    ctx = _tour.TourContext(quick=True, outdir=tmp_path)
+    ctx.section = "selection"
+    selection_tour.run(ctx)
+    assert (tmp_path / "selection_latent_quality.png").stat().st_size > 0
+    assert [d.ax_.get_title() for d in drawn] == ["Borda", "SNTV", "10-Bloc"]
+    rows = {r["model"]: r for r in ctx.rows}
+    for disp in drawn:
+        at = list(disp.bias_values).index(0.5)  # the table's fraction of swaps
+        for setting, values in disp.quality.items():
+            row = rows[f"{disp.ax_.get_title()}, {setting}"]
+            assert row["latent_quality"] == pytest.approx(values[at].mean())
+
+
+def test_help_lists_every_section(capsys):
+    from sklweights.__main__ import main
+
+    with pytest.raises(SystemExit):
+        main(["tour", "--help"])
+    out = capsys.readouterr().out
+    for name in _tour.SECTIONS:
+        assert name in out

@@ -24,7 +24,9 @@ Display draws, never by ``import sklweights``.
   unfolded sparse coder; :class:`CommitteeTradeoffDisplay`: a committee's
   group composition and quality across constraint settings;
   :class:`CandidatePositionDisplay`: each candidate's positions across the
-  voters, by group, the committee marked; :class:`ScoreRatioDisplay`: paired
+  voters, by group, the committee marked; :class:`LatentQualityDisplay`:
+  committees' latent quality as the bias of the rankings grows (median and
+  band per method); :class:`ScoreRatioDisplay`: paired
   loss ratios over the repetitions of a simulation (PRESTO's tour);
   :class:`ScoreDistributionDisplay`: each model's score over the repetitions.
 """
@@ -42,7 +44,11 @@ from ._distribution import PredictedHistogramDisplay
 from ._groups import DomainWeightsDisplay, GroupScoreDisplay
 from ._history import TrainingHistoryDisplay
 from ._quantile import IntervalCoverageDisplay, QuantileFanDisplay
-from ._selection import CandidatePositionDisplay, CommitteeTradeoffDisplay
+from ._selection import (
+    CandidatePositionDisplay,
+    CommitteeTradeoffDisplay,
+    LatentQualityDisplay,
+)
 
 __all__ = [
     "CandidatePositionDisplay",
@@ -52,6 +58,7 @@ __all__ = [
     "DomainWeightsDisplay",
     "GroupScoreDisplay",
     "IntervalCoverageDisplay",
+    "LatentQualityDisplay",
     "ObjectiveByLayerDisplay",
     "PredictedHistogramDisplay",
     "QuantileFanDisplay",

@@ -1,14 +1,87 @@
-"""CommitteeTradeoffDisplay: a committee's groups and quality across constraints."""
+"""Displays of committee selection: groups, quality, candidates' positions."""
+
+import numbers
 
 import numpy as np
-from sklearn.base import clone
 from sklearn.utils.validation import check_array, column_or_1d
 
 from sklweights.metrics import latent_quality_ratio
 
 from ._base import DisplayMixin, check_estimator_has
 
-__all__ = ["CandidatePositionDisplay", "CommitteeTradeoffDisplay"]
+__all__ = [
+    "CandidatePositionDisplay",
+    "CommitteeTradeoffDisplay",
+    "LatentQualityDisplay",
+]
+
+
+def _check_settings(settings):
+    """``{name: parameters}`` with at least one entry, or a ValueError."""
+    if (
+        not isinstance(settings, dict)
+        or not settings
+        or not all(isinstance(p, dict) for p in settings.values())
+    ):
+        raise ValueError(
+            "settings must be a non-empty dict {name: parameters}, each "
+            f"parameters a dict; got {settings!r}."
+        )
+    return settings
+
+
+def _refit_and_judge(selector, profiles, settings, n_jobs=None):
+    """Refit ``selector`` under each setting on each profile; judge each committee.
+
+    The one refit loop of the selection Displays: a clone per (setting,
+    profile) through :func:`sklweights.selection.fit_many`, each committee
+    judged by :func:`sklweights.metrics.latent_quality_ratio` on the
+    profile's latent rankings, with the refitted selector's own rule.
+
+    Parameters
+    ----------
+    selector : FairCommitteeSelector
+    profiles : list of (X_latent, X, candidate_groups)
+        ``candidate_groups`` None keeps the selector's own.
+    settings : dict of str to dict
+    n_jobs : int, default=None
+
+    Returns
+    -------
+    committees : list of list of ndarray
+        ``committees[s][p]``: setting ``s``'s committee on profile ``p``.
+    quality : ndarray of shape (n_settings, n_profiles)
+    """
+    from sklweights.selection import fit_many
+
+    params = [
+        {**p, **({} if g is None else {"candidate_groups": g})}
+        for p in settings.values()
+        for _, _, g in profiles
+    ]
+    fitted = fit_many(
+        selector,
+        [X for _ in settings for _, X, _ in profiles],
+        params=params,
+        n_jobs=n_jobs,
+    )
+    n = len(profiles)
+    committees = [[] for _ in settings]
+    quality = np.empty((len(settings), n))
+    for i, model in enumerate(fitted):
+        s, p = divmod(i, n)
+        members = np.asarray(model.selected_)
+        committees[s].append(members)
+        quality[s, p] = latent_quality_ratio(
+            profiles[p][0],
+            members,
+            rule=model.rule,
+            approval_top=model.approval_top,
+            positional=model.positional,
+            owa=model.owa,
+            input=model.input,
+        )
+    return committees, quality
 
 
 class CommitteeTradeoffDisplay(DisplayMixin):
@@ -122,38 +195,18 @@ class CommitteeTradeoffDisplay(DisplayMixin):
                 "selector has no candidate_groups: the composition needs the "
                 "group of every candidate."
             )
-        if not isinstance(settings, dict) or not settings:
-            raise ValueError(
-                "settings must be a non-empty dict {name: parameters}; got "
-                f"{settings!r}."
-            )
+        settings = _check_settings(settings)
         groups_of = np.asarray(groups_of)
         groups = np.unique(groups_of)
         judge = X if X_latent is None else X_latent
-        composition, quality, committees = [], [], []
-        for params in settings.values():
-            model = clone(selector).set_params(**params).fit(X)
-            members = np.asarray(model.selected_)
-            committees.append(members)
-            composition.append([int(np.sum(groups_of[members] == g)) for g in groups])
-            quality.append(
-                latent_quality_ratio(
-                    judge,
-                    members,
-                    rule=model.rule,
-                    approval_top=model.approval_top,
-                    positional=model.positional,
-                    owa=model.owa,
-                    input=model.input,
-                )
-            )
-        disp = cls(
-            list(settings),
-            groups,
-            np.array(composition),
-            np.array(quality),
-            committees,
-        )
+        committees, quality = _refit_and_judge(selector, [(judge, X, None)], settings)
+        committees = [c[0] for c in committees]
+        composition = [
+            [int(np.sum(groups_of[members] == g)) for g in groups]
+            for members in committees
+        ]
+        quality = quality[:, 0]
+        disp = cls(list(settings), groups, np.array(composition), quality, committees)
         return disp.plot(ax=ax)
 
     def plot(self, ax=None):
@@ -350,3 +403,270 @@ class CandidatePositionDisplay(DisplayMixin):
         if self.groups is not None or self.selected is not None:
             ax.legend(fontsize=8, loc="lower right")
         return self
+
+
+class LatentQualityDisplay(DisplayMixin):
+    """Committee quality against the strength of the bias, per method.
+
+    Boehmer et al.'s (2023) figure: committees chosen from rankings biased
+    against a group, judged on the latent (unbiased) rankings by
+    :func:`sklweights.metrics.latent_quality_ratio` (1 = the latent optimum),
+    as the bias grows. One curve per method (a constraint setting, a rule):
+    the median over the repetitions, with a band between two quantiles.
+
+    Parameters
+    ----------
+    bias_values : ndarray of shape (n_bias_values,)
+        The bias strengths, the x-axis.
+    quality : dict of str to ndarray of shape (n_bias_values, n_repetitions)
+        Each method's latent quality per bias value and repetition.
+    quantiles : tuple of float
+        The band's lower and upper quantiles, in [0, 1].
+    bias_name : str
+        The x-axis label.
+    committees : dict of str to list of list of ndarray, default=None
+        ``committees[name][i][r]``: the committee of bias value ``i``,
+        repetition ``r`` (set by :meth:`from_estimator`).
+
+    Attributes
+    ----------
+    median_ : dict of str to ndarray of shape (n_bias_values,)
+        Each method's median quality per bias value.
+    band_ : dict of str to ndarray of shape (n_bias_values, 2)
+        Each method's ``quantiles`` of the quality per bias value.
+    lines_ : dict of str to matplotlib Line2D
+        The median curves.
+    bands_ : dict of str to matplotlib PolyCollection
+        The shaded bands.
+    ax_, figure_
+
+    Examples
+    --------
+    >>> from sklweights.plotting import LatentQualityDisplay
+    >>> disp = LatentQualityDisplay.from_predictions(
+    ...     [0.0, 0.5], {"top-k": [[1.0, 1.0, 1.0], [0.9, 0.8, 0.7]]})
+    >>> disp.median_["top-k"]
+    array([1. , 0.8])
+    >>> disp.band_["top-k"][1]
+    array([0.75, 0.85])
+    """
+
+    def __init__(
+        self,
+        bias_values,
+        quality,
+        quantiles=(0.25, 0.75),
+        bias_name="bias",
+        committees=None,
+    ):
+        self.bias_values = bias_values
+        self.quality = quality
+        self.quantiles = quantiles
+        self.bias_name = bias_name
+        self.committees = committees
+        self.median_ = {k: np.median(v, axis=1) for k, v in quality.items()}
+        self.band_ = {
+            k: np.quantile(v, quantiles, axis=1).T for k, v in quality.items()
+        }
+
+    @classmethod
+    def from_predictions(
+        cls, bias_values, quality, *, quantiles=(0.25, 0.75), bias_name="bias", ax=None
+    ):
+        """From each method's quality per bias value and repetition, and plot.
+
+        Parameters
+        ----------
+        bias_values : array-like of shape (n_bias_values,)
+            The bias strengths (e.g. ``swap_fraction`` of
+            :func:`~sklweights.datasets.make_biased_rankings`).
+        quality : dict of str to array-like of shape \
+                (n_bias_values, n_repetitions)
+            Each method's latent quality ratio; a 1-D array is one repetition.
+        quantiles : tuple of two floats, default=(0.25, 0.75)
+            The band's lower and upper quantiles.
+        bias_name : str, default="bias"
+            The x-axis label.
+        ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
+
+        Returns
+        -------
+        display : LatentQualityDisplay
+            The display, computed and drawn (``plot`` has been called).
+        """
+        bias_values = column_or_1d(bias_values).astype(np.float64)
+        quality = _check_quality(quality, bias_values.size)
+        quantiles = _check_quantiles(quantiles)
+        return cls(bias_values, quality, quantiles, str(bias_name)).plot(ax=ax)
+
+    @classmethod
+    def from_estimator(
+        cls,
+        selector,
+        rankings,
+        *,
+        bias_values,
+        settings,
+        n_repetitions=5,
+        quantiles=(0.25, 0.75),
+        bias_name="bias",
+        n_jobs=None,
+        ax=None,
+    ):
+        """Refit a selector under each setting as the bias grows, and plot.
+
+        For each bias value and repetition, ``rankings`` draws a profile; a
+        clone of ``selector`` under each setting is fitted on the biased
+        rankings (through :func:`~sklweights.selection.fit_many`) and its
+        committee judged on the latent ones.
+
+        Parameters
+        ----------
+        selector : FairCommitteeSelector
+            Fitted or not (a clone is refitted per setting and profile).
+        rankings : callable
+            ``rankings(bias_value, repetition)`` returns ``(X_latent, X,
+            candidate_groups)``, the latent rankings, the biased ones and the
+            candidates' groups (None keeps the selector's): e.g. ``lambda b,
+            r: make_biased_rankings(swap_fraction=b, random_state=r)``.
+        bias_values : array-like of shape (n_bias_values,)
+            The bias strengths passed to ``rankings``, the x-axis.
+        settings : dict of str to dict
+            ``{name: parameters}`` set on the clone, one curve each, e.g.
+            ``{"top-k": {}, "proportional": {"proportional": True}}``.
+        n_repetitions : int, default=5
+            Profiles drawn per bias value.
+        quantiles : tuple of two floats, default=(0.25, 0.75)
+            The band's lower and upper quantiles.
+        bias_name : str, default="bias"
+            The x-axis label.
+        n_jobs : int, default=None
+            Passed to :func:`~sklweights.selection.fit_many`.
+        ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
+
+        Returns
+        -------
+        display : LatentQualityDisplay
+            The display, computed and drawn (``plot`` has been called); its
+            ``committees`` hold every refitted committee.
+        """
+        if not hasattr(selector, "candidate_groups"):
+            raise TypeError(
+                f"{type(selector).__name__} is not a FairCommitteeSelector (no "
+                "candidate_groups)."
+            )
+        if not callable(rankings):
+            raise TypeError(
+                "rankings must be a callable (bias_value, repetition) -> "
+                f"(X_latent, X, candidate_groups); got {type(rankings).__name__}."
+            )
+        settings = _check_settings(settings)
+        bias_values = column_or_1d(bias_values).astype(np.float64)
+        if (
+            isinstance(n_repetitions, bool)
+            or not isinstance(n_repetitions, numbers.Integral)
+            or n_repetitions < 1
+        ):
+            raise ValueError(
+                f"n_repetitions must be a positive int; got {n_repetitions!r}."
+            )
+        quantiles = _check_quantiles(quantiles)
+        profiles = []
+        for b in bias_values:
+            for r in range(n_repetitions):
+                drawn = rankings(b, r)
+                if not isinstance(drawn, tuple) or len(drawn) != 3:
+                    raise ValueError(
+                        "rankings(bias_value, repetition) must return a tuple "
+                        "(X_latent, X, candidate_groups); got "
+                        f"{type(drawn).__name__}."
+                    )
+                profiles.append(drawn)
+        committees, quality = _refit_and_judge(selector, profiles, settings, n_jobs)
+        shape = (bias_values.size, n_repetitions)
+        disp = cls(
+            bias_values,
+            {name: quality[s].reshape(shape) for s, name in enumerate(settings)},
+            quantiles,
+            str(bias_name),
+            {
+                name: [
+                    committees[s][i * n_repetitions : (i + 1) * n_repetitions]
+                    for i in range(bias_values.size)
+                ]
+                for s, name in enumerate(settings)
+            },
+        )
+        return disp.plot(ax=ax)
+
+    def plot(self, ax=None):
+        """Draw each method's median curve and its quantile band.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
+
+        Returns
+        -------
+        display : LatentQualityDisplay
+            The display itself, drawn, with ``ax_`` and ``figure_`` set.
+        """
+        ax = self._axes(ax, figsize=(5, 3.5))
+        self.lines_, self.bands_ = {}, {}
+        for name in self.quality:
+            (line,) = ax.plot(
+                self.bias_values, self.median_[name], marker="o", label=name
+            )
+            self.lines_[name] = line
+            self.bands_[name] = ax.fill_between(
+                self.bias_values,
+                self.band_[name][:, 0],
+                self.band_[name][:, 1],
+                color=line.get_color(),
+                alpha=0.2,
+                linewidth=0,
+            )
+        lo, hi = self.quantiles
+        ax.set_xlabel(self.bias_name)
+        ax.set_ylabel("latent score / optimum")
+        ax.legend(
+            fontsize=8,
+            title=f"median, {100 * lo:g}-{100 * hi:g}% band",
+            title_fontsize=8,
+        )
+        return self
+
+
+def _check_quality(quality, n_bias):
+    """``{method: (n_bias, n_repetitions) float array}``, validated."""
+    if not isinstance(quality, dict) or not quality:
+        raise ValueError(
+            "quality must be a non-empty dict {method: array of shape "
+            f"(n_bias_values, n_repetitions)}}; got {type(quality).__name__}."
+        )
+    out = {}
+    for name, values in quality.items():
+        values = check_array(values, ensure_2d=False, dtype=np.float64)
+        if values.ndim == 1:
+            values = values[:, None]
+        if values.ndim != 2 or values.shape[0] != n_bias:
+            raise ValueError(
+                f"quality[{name!r}] must have one row per bias value ({n_bias}); "
+                f"got shape {values.shape}."
+            )
+        out[str(name)] = values
+    return out
+
+
+def _check_quantiles(quantiles):
+    """Two increasing quantiles in [0, 1], or a ValueError."""
+    q = np.asarray(quantiles, dtype=np.float64)
+    if q.shape != (2,) or not (0 <= q[0] <= q[1] <= 1):
+        raise ValueError(
+            "quantiles must be two increasing numbers in [0, 1] (the band's "
+            f"lower and upper quantiles); got {quantiles!r}."
+        )
+    return (float(q[0]), float(q[1]))

@@ -14,14 +14,14 @@ import numpy as np
 
 
 def _latent_ratio(L, B, g, rule, k, **kw):
-    from sklweights.selection import FairCommitteeSelector, committee_score
+    from sklweights.metrics import latent_quality_ratio
+    from sklweights.selection import FairCommitteeSelector
 
     at = {"approval_top": k} if rule in ("bloc", "pav") else {}
-    opt = FairCommitteeSelector(k, rule=rule, **at).fit(L).objective_
     t0 = time.perf_counter()
     sel = FairCommitteeSelector(k, rule=rule, candidate_groups=g, **at, **kw).fit(B)
     elapsed = time.perf_counter() - t0
-    val = committee_score(L, sel.selected_, rule=rule, **at) / opt
+    val = latent_quality_ratio(L, sel.selected_, rule=rule, **at)
     return val, int(np.sum(g[sel.selected_] == 1)), elapsed
 
 
@@ -36,11 +36,13 @@ def run(ctx):
         "top-k (baseline)": {},
         "proportional": {"proportional": True},
     }
-    curves = {(r, s): [] for r in rules for s in settings}
+    # latent quality per (rule, setting): one row per fraction, one column per rep
+    quality = {
+        (r, s): np.empty((len(fractions), reps)) for r in rules for s in settings
+    }
     table = {(r, s): [] for r in rules for s in settings}
-    for frac in fractions:
+    for i, frac in enumerate(fractions):
         ctx.step(f"swap fraction {frac}")
-        vals = {key: [] for key in curves}
         for rep in range(reps):
             L, B, g = make_biased_rankings(
                 n,
@@ -54,11 +56,9 @@ def run(ctx):
             for r in rules:
                 for s, kw in settings.items():
                     ratio, n_dis, elapsed = _latent_ratio(L, B, g, r, k, **kw)
-                    vals[(r, s)].append(ratio)
+                    quality[(r, s)][i, rep] = ratio
                     if frac == 0.5:
                         table[(r, s)].append((ratio, n_dis, elapsed))
-        for key in curves:
-            curves[key].append(float(np.mean(vals[key])))
     for r, name in rules.items():
         for s in settings:
             rows = np.array(table[(r, s)])
@@ -90,13 +90,19 @@ def run(ctx):
     )
     import matplotlib.pyplot as plt
 
+    from sklweights.plotting import LatentQualityDisplay
+
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.2), sharey=True)
     for ax, (r, name) in zip(axes, rules.items()):
-        for s in settings:
-            ax.plot(fractions, curves[(r, s)], marker="o", label=s)
+        LatentQualityDisplay.from_predictions(
+            fractions,
+            {s: quality[(r, s)] for s in settings},
+            bias_name="fraction of swaps",
+            ax=ax,
+        )
         ax.set_title(name)
-        ax.set_xlabel("fraction of swaps")
-    axes[0].set_ylabel("latent score / optimum")
-    axes[0].legend()
+    for ax in axes[1:]:
+        ax.set_ylabel("")
+        ax.get_legend().remove()
     fig.suptitle("Committees chosen from biased rankings", y=1.04)
     ctx.savefig(fig, "selection_latent_quality")
