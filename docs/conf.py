@@ -40,9 +40,12 @@ autodoc_default_options = {"members": True, "inherited-members": False}
 autodoc_typehints = "none"
 numpydoc_show_class_members = False
 numpydoc_validation_checks = set()
-# Offline build: no intersphinx inventories are fetched.
+# Offline build: no intersphinx inventories are fetched. References to other
+# libraries are resolved by ``_resolve_external`` below instead: a target that
+# imports gets a link to that library's generated page; one that does not stays
+# a warning (a typo in ``:class:`sklearn.linear_model.Lasso``` fails the build).
 intersphinx_mapping = {}
-nitpicky = False
+nitpicky = True
 # The benchmark tables are markdown documents with their own heading levels.
 suppress_warnings = ["config.cache", "myst.header"]
 default_role = "literal"
@@ -56,8 +59,104 @@ def _skip_member(app, what, name, obj, skip, options):
     return skip
 
 
+# where each library documents one public object (``{name}``: its dotted name)
+# and one module (``{module}``: the name's first two components)
+_EXTERNAL_DOCS = {
+    "sklearn": (
+        "https://scikit-learn.org/stable/modules/generated/{name}.html",
+        "https://scikit-learn.org/stable/api/{module}.html",
+    ),
+    "scipy": (
+        "https://docs.scipy.org/doc/scipy/reference/generated/{name}.html",
+        "https://docs.scipy.org/doc/scipy/reference/{short}.html",
+    ),
+    "numpy": (
+        "https://numpy.org/doc/stable/reference/generated/{name}.html",
+        "https://numpy.org/doc/stable/reference/routines.html",
+    ),
+    "joblib": (
+        "https://joblib.readthedocs.io/en/stable/generated/{name}.html",
+        "https://joblib.readthedocs.io/en/stable/",
+    ),
+    "torch": (
+        "https://docs.pytorch.org/docs/stable/generated/{name}.html",
+        "https://docs.pytorch.org/docs/stable/{short}.html",
+    ),
+    "pandas": (
+        "https://pandas.pydata.org/docs/reference/api/{name}.html",
+        "https://pandas.pydata.org/docs/reference/index.html",
+    ),
+    "matplotlib": (
+        "https://matplotlib.org/stable/api/_as_gen/{name}.html",
+        "https://matplotlib.org/stable/api/{short}_api.html",
+    ),
+}
+
+
+def _importable(name):
+    """Whether ``name`` is a module or an attribute path below one."""
+    import importlib
+
+    parts = name.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        try:
+            for attr in parts[i:]:
+                obj = getattr(obj, attr)
+        except AttributeError:
+            return None
+        return "module" if i == len(parts) else "object"
+    return None
+
+
+def _public_home(name):
+    """``sklweights.X`` -> ``sklweights.<sub>.X``, where the API pages document X."""
+    for sub, _ in _SUBPACKAGES:
+        module = sys.modules.get(f"sklweights.{sub}")
+        if module is not None and name in getattr(module, "__all__", ()):
+            return f"sklweights.{sub}.{name}"
+    return None
+
+
+def _resolve_missing(app, env, node, contnode):
+    from docutils import nodes
+
+    if node.get("refdomain") != "py":
+        return None
+    target = node["reftarget"].lstrip("~.")
+    top = target.split(".")[0]
+    if top == "sklweights":
+        # the package re-exports every estimator at the top level, and the
+        # guide names them so; the API pages document them in their subpackage
+        rest = target.split(".", 1)[1] if "." in target else ""
+        home = _public_home(rest) if rest and "." not in rest else None
+        if home is None:
+            return None
+        domain = env.get_domain("py")
+        return domain.resolve_xref(
+            env, node["refdoc"], app.builder, node["reftype"], home, node, contnode
+        )
+    if top not in _EXTERNAL_DOCS:
+        return None
+    kind = _importable(target)
+    if kind is None:
+        return None
+    obj_url, mod_url = _EXTERNAL_DOCS[top]
+    parts = target.split(".")
+    url = (mod_url if kind == "module" else obj_url).format(
+        name=target, module=".".join(parts[:2]), short=".".join(parts[1:2]) or top
+    )
+    ref = nodes.reference("", "", internal=False, refuri=url, reftitle=target)
+    ref.append(contnode)
+    return ref
+
+
 def setup(app):
     app.connect("autodoc-skip-member", _skip_member)
+    app.connect("missing-reference", _resolve_missing)
 
 
 sphinx_gallery_conf = {
@@ -113,7 +212,7 @@ def _write_api_reference():
             title,
             "-" * len(title),
             "",
-            f".. currentmodule:: sklweights.{sub}",
+            f".. module:: sklweights.{sub}",
             "",
         ]
         if not names:

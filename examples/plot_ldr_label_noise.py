@@ -24,6 +24,7 @@ from sklearn.model_selection import train_test_split
 
 from sklweights.classification import LDRClassifier
 from sklweights.datasets import make_label_noise
+from sklweights.plotting import TrainingHistoryDisplay
 
 X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(
@@ -32,11 +33,14 @@ X_train, X_test, y_train, y_test = train_test_split(
 rates = [0.0, 0.2, 0.4, 0.6]
 losses = {"ce": "cross-entropy", "gce": "generalised CE", "aldr_kl": "ALDR-KL"}
 accuracy = {loss: [] for loss in losses}
+fitted = {}  # the models of the 40% noise rate, for their training curves
 for rate in rates:
     noisy, flipped = make_label_noise(y_train, noise_rate=rate, random_state=0)
     for loss in losses:
         clf = LDRClassifier(loss, random_state=0).fit(X_train, noisy)
         accuracy[loss].append(clf.score(X_test, y_test))
+        if rate == 0.4:
+            fitted[loss] = clf
 
 fig, ax = plt.subplots(figsize=(6, 4))
 for loss, name in losses.items():
@@ -44,6 +48,18 @@ for loss, name in losses.items():
 ax.set_xlabel("share of training labels redrawn at random")
 ax.set_ylabel("accuracy on clean test labels")
 ax.legend()
+fig.tight_layout()
+
+# %%
+# Training curves at 40% noise
+# ----------------------------
+# :class:`~sklweights.plotting.TrainingHistoryDisplay` draws each fit's
+# training loss per epoch (each loss on its own scale, so the curves show
+# convergence, not a comparison of levels).
+fig, axes = plt.subplots(1, len(losses), figsize=(10, 3))
+for ax, (loss, name) in zip(axes, losses.items()):
+    TrainingHistoryDisplay.from_estimator(fitted[loss], name=name, ax=ax)
+    ax.set_title(name)
 fig.tight_layout()
 
 # %%

@@ -76,15 +76,13 @@ class AnyLossClassifier(
         ones, computed once on the training rows (the extension's are
         proportional to them, smaller by ``2 N0 N1 / N**2``), and the BCE
         part is their weighted sum divided by the batch's rows.
-    hidden_layer_sizes : tuple of int, default=()
-        Widths of the hidden layers; ``()`` is the paper's single-layer
-        perceptron (a linear model in the standardised features).
-    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
-        Activation of the hidden layers.
+    %(hidden_layer_sizes)s
+        The default ``()`` is the paper's single-layer perceptron (a linear
+        model in the standardised features).
+    %(activation)s
     %(optimizer)s
     %(momentum)s
-    weight_decay : float, default=0.0
-        L2 penalty added to the gradient.
+    %(weight_decay)s
     %(device)s
     %(batch_size)s
         The metric is a statistic of the whole batch: its mini-batch gradient
@@ -236,6 +234,7 @@ class AnyLossClassifier(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The training samples.
         y : array-like of shape (n_samples,)
             Two classes; ``classes_[1]`` (the larger label) is the positive.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -245,6 +244,7 @@ class AnyLossClassifier(
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False)
@@ -377,6 +377,7 @@ class AnyLossClassifier(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
@@ -395,10 +396,12 @@ class AnyLossClassifier(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, 2)
+            Class probabilities, columns in the order of ``classes_``.
         """
         p = 1.0 / (1.0 + np.exp(-self._logits(X)))
         return np.column_stack([1.0 - p, p])
@@ -409,10 +412,12 @@ class AnyLossClassifier(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            Predicted class labels.
         """
         positive = self._logits(X) > 0
         return self.classes_[positive.astype(int)]

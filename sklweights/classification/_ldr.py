@@ -80,12 +80,11 @@ class LDRClassifier(
         (see the user guide).
     q : float, default=0.7
         Exponent of the generalised cross-entropy.
-    hidden_layer_sizes : tuple of int, default=(64, 64)
-    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
+    %(hidden_layer_sizes)s
+    %(activation)s
     %(optimizer)s
     %(momentum)s
-    weight_decay : float, default=0.0
-        L2 penalty added to the gradient.
+    %(weight_decay)s
     %(lr_milestones)s
         The default divides the rate by 10 after epochs 50 and 75 of the
         default 100 (the authors' schedule).
@@ -289,13 +288,16 @@ class LDRClassifier(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The training samples.
         y : array-like of shape (n_samples,)
+            The target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Row weights of the loss (a weighted mean per batch).
 
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
         X, y = validate_data(self, X, y, dtype=np.float64)
@@ -352,10 +354,12 @@ class LDRClassifier(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
+            Class probabilities, columns in the order of ``classes_``.
         """
         return self._network_probabilities(X)
 
@@ -365,10 +369,12 @@ class LDRClassifier(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            Predicted class labels.
         """
         best = self._network_outputs(X).argmax(axis=1)
         return self.classes_[best]
@@ -385,12 +391,15 @@ class LDRClassifier(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
         y : array-like of shape (n_samples,)
             The labels to check (e.g. the training labels).
 
         Returns
         -------
         scores : ndarray of shape (n_samples,)
+            Minus the log of the predicted probability of each row's label ``y``
+            (higher: more likely mislabelled).
         """
         proba = self.predict_proba(X)
         y = np.asarray(y)

@@ -30,14 +30,17 @@ def make_anyloss_random(n_samples=10000, *, positive_fraction=0.1, random_state=
     Parameters
     ----------
     n_samples : int, default=10000
+        Number of rows.
     positive_fraction : float in (0, 0.5), default=0.1
         Share of the positive (minority) class ``1`` before
         ``make_classification``'s 1% label noise.
     random_state : int, RandomState instance or None, default=0
+        Determines the random draws; pass an int for reproducible output across calls.
 
     Returns
     -------
     X : ndarray of shape (n_samples, 2)
+        The two features.
     y : ndarray of shape (n_samples,)
         0 (majority) or 1 (minority).
 
@@ -88,12 +91,16 @@ def make_anyloss_breast_cancer(n_positive=21, *, random_state=100):
     Parameters
     ----------
     n_positive : int in [1, 357], default=21
+        Number of benign rows kept, the positive minority (1).
     random_state : int, RandomState instance or None, default=100
+        Determines the random draws; pass an int for reproducible output across calls.
 
     Returns
     -------
     X : ndarray of shape (212 + n_positive, 30)
+        The 30 features of the kept rows, in the original row order.
     y : ndarray of shape (212 + n_positive,)
+        0 (malignant) or 1 (benign).
 
     Examples
     --------
@@ -139,6 +146,7 @@ def make_label_noise(y, *, noise_rate, kind="uniform", random_state=None):
         ``"class_dependent"``: a redrawn label becomes the next class in the
         sorted order (``k -> k + 1 mod K``), always a change.
     random_state : int, RandomState instance or None, default=None
+        Determines the random draws; pass an int for reproducible output across calls.
 
     Returns
     -------

@@ -54,12 +54,16 @@ def make_presto_ordinal(
     Parameters
     ----------
     n_samples : int, default=2500
+        Number of rows.
     n_features : int, default=10
+        Number of features.
     n_classes : int, default=4
+        Number of ordered classes.
     intercepts : array-like of shape (n_classes - 1,), default=None
         Increasing ``a_k``. Default ``(0, 3.5, 5.5)`` for 4 classes (about
         0.7% in the top class), else evenly spaced from 0 to 5.5.
     design : {"sparse", "dense"}, default="sparse"
+        The coefficient design of the paper: sparse (Sec. 4.1) or dense (Sec. 4.2).
     dev_prob : float, default=0.5
         Probability that a coefficient moves between adjacent thresholds
         (sparse design; also the chance a feature is active in ``b_1``).
@@ -72,10 +76,12 @@ def make_presto_ordinal(
     return_params : bool, default=False
         Also return ``{"intercepts": a, "coef": B}`` (paper's sign convention).
     random_state : int, RandomState instance or None, default=None
+        Determines the random draws; pass an int for reproducible output across calls.
 
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
+        The features.
     y : ndarray of int of shape (n_samples,)
         Classes ``0..n_classes-1``; the top class is the rare one.
     proba : ndarray of shape (n_samples, n_classes)

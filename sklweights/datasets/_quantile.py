@@ -64,7 +64,9 @@ def make_heteroscedastic_regression(
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
+        The features.
     y : ndarray of shape (n_samples,)
+        The targets.
     y_quantiles : ndarray of shape (n_samples, n_levels)
         Only when ``quantiles`` is given.
 

@@ -268,10 +268,13 @@ def make_prediction_matrices(relevance, *, random_state=None):
     relevance : ndarray of shape (n_users, n_items)
         True levels in ``{0.1, 0.3, 0.5, 0.7, 0.9}``.
     random_state : int, RandomState instance or None, default=None
+        Determines the random draws; pass an int for reproducible output across calls.
 
     Returns
     -------
     predictions : dict of str to ndarray of shape (n_users, n_items)
+        Predicted relevance matrices by name (``"ONE"``, ``"THREE"``, ``"FIVE"``,
+        ``"SKEW"``, ``"CRS"``).
 
     Examples
     --------

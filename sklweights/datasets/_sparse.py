@@ -71,6 +71,7 @@ def make_sparse_recovery(
         Sparsity of the test codes; ``sparsity`` when None. A different value
         is a train/test sparsity mismatch.
     random_state : int, RandomState instance or None, default=None
+        Determines the random draws; pass an int for reproducible output across calls.
 
     Returns
     -------

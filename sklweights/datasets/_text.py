@@ -203,7 +203,9 @@ def make_multidomain_sentiment(
     label_noise : float in [0, 0.5), default=0.0
         Probability of flipping each label.
     script : {"latin", "arabic"}, default="latin"
+        Alphabet of the words: Latin letters, or Persian letters (Arabic script).
     random_state : int, RandomState or None, default=None
+        Determines the random draws; pass an int for reproducible output across calls.
 
     Returns
     -------

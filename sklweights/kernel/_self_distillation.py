@@ -555,6 +555,7 @@ class SelfDistilledKernelRidge(RegressorMixin, BaseEstimator):
         Returns
         -------
         self : SelfDistilledKernelRidge
+            The fitted estimator.
         """
         what = type(self).__name__
         X, y = validate_regression_data(self, X, y, accept_sparse=self._accept_sparse())
@@ -681,6 +682,7 @@ class SelfDistilledKernelRidge(RegressorMixin, BaseEstimator):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            Predicted values.
         """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=("csr", "csc"), reset=False)

@@ -144,11 +144,14 @@ def hl_gauss_loss(logits, y, bin_edges, sigma, *, sample_weight=None, reduction=
         Scalar targets (clipped to the support, see :func:`hl_gauss_target`),
         or their soft labels computed once by :func:`hl_gauss_target`.
     bin_edges : array-like of shape (n_bins + 1,)
+        Edges of the histogram's bins, increasing.
     sigma : float
         Width of the Gaussian in target units.
     sample_weight : torch.Tensor of shape (n_samples,), default=None
         Row weights of the mean.
     reduction : {"mean", "none"}, default="mean"
+        ``"mean"``: the (row-weighted) mean over rows, a 0-d tensor; ``"none"``:
+        the unweighted loss of each row.
 
     Returns
     -------

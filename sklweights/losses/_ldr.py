@@ -61,7 +61,9 @@ def default_normalization(loss, n_classes):
     Parameters
     ----------
     loss : {"ldr_kl", "aldr_kl"}
+        The loss.
     n_classes : int
+        Number of classes K.
 
     Returns
     -------
@@ -136,6 +138,7 @@ def ldr_kl_loss(
     Parameters
     ----------
     logits : tensor of shape (n_samples, n_classes)
+        Raw network outputs, one column per class.
     y : tensor or array-like of shape (n_samples,)
         Class indices in ``[0, n_classes)``.
     temperature : float or tensor of shape (n_samples,), default=10.0
@@ -149,6 +152,8 @@ def ldr_kl_loss(
     sample_weight : tensor of shape (n_samples,), default=None
         Row weights of the mean.
     reduction : {"mean", "none"}, default="mean"
+        ``"mean"``: the (row-weighted) mean over rows, a 0-d tensor; ``"none"``:
+        the unweighted loss of each row.
 
     Returns
     -------
@@ -187,6 +192,23 @@ def aldr_kl_temperature(z, previous, *, temperature, alpha):
     gets a lower temperature. It depends on the prediction only, not the
     label. ``z`` are normalised logits, ``previous`` the rows' current
     temperatures.
+
+    Parameters
+    ----------
+    z : tensor of shape (n_samples, n_classes)
+        Normalised logits.
+    previous : tensor of shape (n_samples,)
+        The rows' current temperatures.
+    temperature : float
+        ``lambda0``, the starting and largest temperature.
+    alpha : float
+        Bounds the temperatures to ``[lambda0 (1 - 1/alpha), lambda0]``;
+        must exceed 1.
+
+    Returns
+    -------
+    temperature : tensor of shape (n_samples,)
+        The rows' new temperatures.
     """
     torch = import_losses_torch()
     with torch.no_grad():
@@ -203,7 +225,25 @@ def _probabilities(logits):
 
 
 def cross_entropy_loss(logits, y, *, sample_weight=None, reduction="mean"):
-    """Cross-entropy of the softmax, with row weights (the baseline)."""
+    """Cross-entropy of the softmax, with row weights (the baseline).
+
+    Parameters
+    ----------
+    logits : tensor of shape (n_samples, n_classes)
+        Raw network outputs, one column per class.
+    y : tensor or array-like of shape (n_samples,)
+        Class indices in ``[0, n_classes)``.
+    sample_weight : tensor of shape (n_samples,), default=None
+        Row weights of the mean.
+    reduction : {"mean", "none"}, default="mean"
+        ``"mean"``: the (row-weighted) mean over rows, a 0-d tensor; ``"none"``:
+        the unweighted loss of each row.
+
+    Returns
+    -------
+    loss : tensor
+        0-d (``"mean"``) or of shape (n_samples,).
+    """
     torch = import_losses_torch()
     logits = torch.as_tensor(logits)
     y = _check_inputs(torch, logits, y)
@@ -218,6 +258,25 @@ def generalized_cross_entropy(
 
     ``q -> 0`` gives cross-entropy, ``q = 1`` the (scaled) mean absolute
     error.
+
+    Parameters
+    ----------
+    logits : tensor of shape (n_samples, n_classes)
+        Raw network outputs, one column per class.
+    y : tensor or array-like of shape (n_samples,)
+        Class indices in ``[0, n_classes)``.
+    q : float, default=0.7
+        The exponent; positive.
+    sample_weight : tensor of shape (n_samples,), default=None
+        Row weights of the mean.
+    reduction : {"mean", "none"}, default="mean"
+        ``"mean"``: the (row-weighted) mean over rows, a 0-d tensor; ``"none"``:
+        the unweighted loss of each row.
+
+    Returns
+    -------
+    loss : tensor
+        0-d (``"mean"``) or of shape (n_samples,).
     """
     torch = import_losses_torch()
     q = check_positive("q", q)
@@ -234,6 +293,27 @@ def symmetric_cross_entropy(
 
     The reverse cross-entropy takes ``log 0`` as ``log 1e-4`` (the authors'
     clamp): ``RCE = -log(1e-4) (1 - p_y)``.
+
+    Parameters
+    ----------
+    logits : tensor of shape (n_samples, n_classes)
+        Raw network outputs, one column per class.
+    y : tensor or array-like of shape (n_samples,)
+        Class indices in ``[0, n_classes)``.
+    alpha : float, default=0.1
+        Weight of the cross-entropy.
+    beta : float, default=1.0
+        Weight of the reverse cross-entropy.
+    sample_weight : tensor of shape (n_samples,), default=None
+        Row weights of the mean.
+    reduction : {"mean", "none"}, default="mean"
+        ``"mean"``: the (row-weighted) mean over rows, a 0-d tensor; ``"none"``:
+        the unweighted loss of each row.
+
+    Returns
+    -------
+    loss : tensor
+        0-d (``"mean"``) or of shape (n_samples,).
     """
     torch = import_losses_torch()
     logits = torch.as_tensor(logits)
@@ -249,6 +329,23 @@ def mean_absolute_error_loss(logits, y, *, sample_weight=None, reduction="mean")
 
     The authors' ``MAELoss`` sums the *signed* differences, which is 0 for
     every input: it trains on a constant. This is the intended loss.
+
+    Parameters
+    ----------
+    logits : tensor of shape (n_samples, n_classes)
+        Raw network outputs, one column per class.
+    y : tensor or array-like of shape (n_samples,)
+        Class indices in ``[0, n_classes)``.
+    sample_weight : tensor of shape (n_samples,), default=None
+        Row weights of the mean.
+    reduction : {"mean", "none"}, default="mean"
+        ``"mean"``: the (row-weighted) mean over rows, a 0-d tensor; ``"none"``:
+        the unweighted loss of each row.
+
+    Returns
+    -------
+    loss : tensor
+        0-d (``"mean"``) or of shape (n_samples,).
     """
     torch = import_losses_torch()
     logits = torch.as_tensor(logits)

@@ -86,7 +86,22 @@ class AnyLoss(torch.nn.Module):
         self.eps = float(eps)
 
     def forward(self, logits, target, sample_weight=None):
-        """The batch loss: :func:`~sklweights.losses.anyloss`, these settings."""
+        """The batch loss: :func:`~sklweights.losses.anyloss`, these settings.
+
+        Parameters
+        ----------
+        logits : tensor of shape (n_samples,) or (n_samples, 1)
+            Raw scores; the probability is ``sigmoid(logits)``.
+        target : tensor or array-like of shape (n_samples,)
+            True labels in {0, 1}.
+        sample_weight : tensor or array-like of shape (n_samples,), default=None
+            Row weights (weighted soft counts).
+
+        Returns
+        -------
+        loss : tensor
+            0-d, in [0, 1] for the named metrics.
+        """
         return anyloss(
             logits,
             target,
@@ -98,6 +113,7 @@ class AnyLoss(torch.nn.Module):
         )
 
     def extra_repr(self):
+        """The settings shown in the module's ``repr``."""
         return f"metric={self.metric!r}, beta={self.beta}, amplifier={self.amplifier}"
 
 
@@ -115,8 +131,13 @@ class LDRKLLoss(torch.nn.Module):
     Parameters
     ----------
     temperature : float, default=10.0
+        ``lambda``: large values make the loss nearly linear in the gaps (robust to
+        label noise), small ones a hinge on the largest gap.
     margin : float, default=0.1
+        ``c``, added to the gaps of the wrong classes.
     normalize : {"softplus_mean", "l1"} or None, default="softplus_mean"
+        Logit normalisation before the gaps (``NORMALIZATIONS``; the authors' LDR-KL
+        uses ``"softplus_mean"``).
 
     Examples
     --------
@@ -134,7 +155,22 @@ class LDRKLLoss(torch.nn.Module):
         self.normalize = _check_normalize(normalize)
 
     def forward(self, logits, target, sample_weight=None):
-        """The batch loss: :func:`~sklweights.losses.ldr_kl_loss`, these settings."""
+        """The batch loss: :func:`~sklweights.losses.ldr_kl_loss`, these settings.
+
+        Parameters
+        ----------
+        logits : tensor of shape (n_samples, n_classes)
+            Raw network outputs, one column per class.
+        target : tensor or array-like of shape (n_samples,)
+            Class indices in ``[0, n_classes)``.
+        sample_weight : tensor of shape (n_samples,), default=None
+            Row weights of the mean.
+
+        Returns
+        -------
+        loss : tensor
+            0-d, the (row-weighted) mean over rows.
+        """
         return ldr_kl_loss(
             logits,
             target,
@@ -165,6 +201,7 @@ class ALDRKLLoss(torch.nn.Module):
         must exceed 1 (positive temperatures). A huge ``alpha`` keeps them at
         ``lambda0``: plain LDR-KL.
     margin : float, default=0.1
+        ``c``, added to the gaps of the wrong classes.
     normalize : {"l1", "softplus_mean"} or None, default="l1"
         The authors' ALDR-KL uses ``"l1"`` (``z / mean_k |z_k|``).
 
@@ -219,7 +256,30 @@ class ALDRKLLoss(torch.nn.Module):
         sample_weight=None,
         reduction="mean",
     ):
-        """The batch's loss; ``update=False`` leaves the temperatures alone."""
+        """The batch's loss; ``update=False`` leaves the temperatures alone.
+
+        Parameters
+        ----------
+        logits : tensor of shape (n_samples, n_classes)
+            Raw network outputs, one column per class.
+        target : tensor or array-like of shape (n_samples,)
+            Class indices in ``[0, n_classes)``.
+        sample_idx : tensor or array-like of int of shape (n_samples,)
+            Training-set index of each row, in ``[0, n_samples)`` of the
+            constructor: whose temperature to use and update.
+        update : bool, default=True
+            Store the rows' updated temperatures (False for validation rows).
+        sample_weight : tensor of shape (n_samples,), default=None
+            Row weights of the mean.
+        reduction : {"mean", "none"}, default="mean"
+            ``"mean"``: the (row-weighted) mean over rows, a 0-d tensor;
+            ``"none"``: the unweighted loss of each row.
+
+        Returns
+        -------
+        loss : tensor
+            0-d (``"mean"``) or of shape (n_samples,).
+        """
         idx = torch.as_tensor(sample_idx, device=self.temperatures.device).long()
         idx = idx.reshape(-1)
         if idx.shape[0] != logits.shape[0]:
@@ -254,6 +314,7 @@ class ALDRKLLoss(torch.nn.Module):
         return reduce_rows(rows, sample_weight, reduction)
 
     def extra_repr(self):
+        """The settings shown in the module's ``repr``."""
         return (
             f"n_samples={self.n_samples}, temperature={self.temperature}, "
             f"alpha={self.alpha}, margin={self.margin}, normalize={self.normalize!r}"
@@ -321,7 +382,22 @@ class HLGaussLoss(torch.nn.Module):
 
     @classmethod
     def from_range(cls, low, high, n_bins, sigma_ratio=2.0):
-        """``n_bins`` equal bins on ``[low, high]``, ``sigma = sigma_ratio`` x width."""
+        """``n_bins`` equal bins on ``[low, high]``, ``sigma = sigma_ratio`` x width.
+
+        Parameters
+        ----------
+        low, high : float
+            Ends of the support (target units), ``low < high``.
+        n_bins : int
+            Number of bins.
+        sigma_ratio : float, default=2.0
+            Width of the Gaussian in bin widths.
+
+        Returns
+        -------
+        criterion : HLGaussLoss
+            The criterion on these bins.
+        """
         edges = uniform_bin_edges(low, high, n_bins)
         ratio = check_positive("sigma_ratio", sigma_ratio)
         return cls(edges, ratio * (edges[1] - edges[0]))
@@ -331,14 +407,43 @@ class HLGaussLoss(torch.nn.Module):
         return int(self.bin_centers.shape[0])
 
     def forward(self, logits, target, sample_weight=None, reduction="mean"):
-        """The batch's loss (see :func:`sklweights.losses.hl_gauss_loss`)."""
+        """The batch's loss (see :func:`sklweights.losses.hl_gauss_loss`).
+
+        Parameters
+        ----------
+        logits : tensor of shape (n_samples, n_bins)
+            One raw score per bin.
+        target : tensor or array-like of shape (n_samples,) or (n_samples, n_bins)
+            Scalar targets, or their soft labels from :meth:`soft_labels`.
+        sample_weight : tensor of shape (n_samples,), default=None
+            Row weights of the mean.
+        reduction : {"mean", "none"}, default="mean"
+            ``"mean"``: the (row-weighted) mean over rows, a 0-d tensor;
+            ``"none"``: the unweighted loss of each row.
+
+        Returns
+        -------
+        loss : tensor
+            0-d (``"mean"``) or of shape (n_samples,).
+        """
         target = check_logits_targets(logits, target, self.n_bins)
         edges = self.bin_edges.to(logits.device, logits.dtype)
         rows = hl_gauss_rows(logits, target, edges, self.sigma)
         return reduce_rows(rows, sample_weight, reduction)
 
     def soft_labels(self, y):
-        """The soft labels of scalar targets ``y``: shape (n, n_bins), no grad."""
+        """The soft labels of scalar targets ``y``: shape (n, n_bins), no grad.
+
+        Parameters
+        ----------
+        y : tensor or array-like of shape (n_samples,)
+            Scalar targets (clipped to the support).
+
+        Returns
+        -------
+        soft_labels : tensor of shape (n_samples, n_bins)
+            Each row's Gaussian histogram label (rows sum to one).
+        """
         y = torch.as_tensor(y, device=self.bin_edges.device)
         if not y.is_floating_point():
             y = y.to(self.bin_edges.dtype)
@@ -346,9 +451,21 @@ class HLGaussLoss(torch.nn.Module):
             return hl_gauss_target(y.reshape(-1), self.bin_edges, self.sigma)
 
     def predict(self, logits):
-        """The histogram mean ``softmax(logits) @ bin_centers`` of each row."""
+        """The histogram mean ``softmax(logits) @ bin_centers`` of each row.
+
+        Parameters
+        ----------
+        logits : tensor of shape (n_samples, n_bins)
+            One raw score per bin.
+
+        Returns
+        -------
+        y_pred : tensor of shape (n_samples,)
+            The point predictions.
+        """
         probs = torch.softmax(logits, dim=-1)
         return probs @ self.bin_centers.to(probs.device, probs.dtype)
 
     def extra_repr(self):
+        """The settings shown in the module's ``repr``."""
         return f"n_bins={self.n_bins}, sigma={self.sigma}"

@@ -63,6 +63,7 @@ def positive_rate_error(y_true, y_prob, *, sample_weight=None):
     y_prob : array-like of shape (n_samples,) or (n_samples, 2)
         Predicted probability of the positive class (or ``predict_proba``).
     sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights; every sample weighs 1 when None.
 
     Returns
     -------

@@ -32,16 +32,19 @@ def multiclass_brier_score(y_true, y_proba, *, labels=None, sample_weight=None):
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
+        True labels.
     y_proba : array-like of shape (n_samples, n_classes)
         Predicted probabilities, columns in the order of ``labels``.
     labels : array-like of shape (n_classes,), default=None
         The classes of the columns; default the sorted unique ``y_true``
         (which must then have as many values as there are columns).
     sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights; every sample weighs 1 when None.
 
     Returns
     -------
     score : float
+        The (weighted) mean of ``sum_k (1{y = k} - p_k)^2`` over rows.
 
     Examples
     --------
@@ -85,13 +88,18 @@ def neg_multiclass_brier_scorer(estimator, X, y, sample_weight=None):
     Parameters
     ----------
     estimator : fitted classifier with ``predict_proba`` and ``classes_``
+        The fitted classifier to score.
     X : array-like of shape (n_samples, n_features)
+        The input samples.
     y : array-like of shape (n_samples,)
+        True labels of ``X``.
     sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights; every sample weighs 1 when None.
 
     Returns
     -------
     score : float
+        Minus the multiclass Brier score (greater is better).
     """
     proba = estimator.predict_proba(X)
     return -multiclass_brier_score(
@@ -119,10 +127,12 @@ def rare_class_probability_mse(proba_true, proba_pred, *, sample_weight=None):
         Rare-class probabilities, or full probability matrices whose last
         column is the rare (top) class.
     sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights; every sample weighs 1 when None.
 
     Returns
     -------
     mse : float
+        The (weighted) mean squared error.
 
     Examples
     --------
@@ -158,6 +168,7 @@ def rare_class_calibration_error(y_true, proba_pred, *, n_bins=None):
     Returns
     -------
     error : float
+        The binned calibration error (0 is perfect).
 
     Examples
     --------

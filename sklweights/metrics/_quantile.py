@@ -295,6 +295,7 @@ def interval_score(y_true, lower, upper, *, alpha=0.1, sample_weight=None):
     Returns
     -------
     score : float
+        The (weighted) mean interval score.
 
     See Also
     --------
@@ -331,12 +332,16 @@ def empirical_coverage(y_true, lower, upper, *, sample_weight=None):
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
+        Observed targets.
     lower, upper : array-like of shape (n_samples,)
+        Interval bounds.
     sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights; every sample weighs 1 when None.
 
     Returns
     -------
     coverage : float in [0, 1]
+        The (weighted) share of targets inside their interval, bounds included.
 
     Examples
     --------
@@ -362,11 +367,14 @@ def mean_interval_width(lower, upper, *, sample_weight=None):
     Parameters
     ----------
     lower, upper : array-like of shape (n_samples,)
+        Interval bounds.
     sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights; every sample weighs 1 when None.
 
     Returns
     -------
     width : float
+        The (weighted) mean of ``upper - lower``.
 
     Examples
     --------
@@ -394,12 +402,14 @@ def crossing_rate(y_quantiles, *, tol=0.0):
     Parameters
     ----------
     y_quantiles : array-like of shape (n_samples, n_levels)
+        Predicted quantiles, columns by increasing level.
     tol : float, default=0.0
         Differences up to ``tol`` do not count as crossing.
 
     Returns
     -------
     rate : float in [0, 1]
+        Share of rows whose quantiles cross.
 
     Examples
     --------
@@ -420,16 +430,27 @@ class _QuantileScorer:
     Calls ``estimator.predict_quantiles`` (or ``predict_interval`` for the
     interval score), also through a ``Pipeline`` or a fitted search, and
     returns the negated loss: greater is better. Build one with
-    :func:`make_quantile_scorer`.
+    :func:`make_quantile_scorer`, whose ``metric``, ``quantiles`` and
+    ``confidence_level`` it keeps. This docstring is that of every scorer
+    instance, so it documents the call.
 
     Parameters
     ----------
-    metric : {"weighted_interval_score", "pinball", "interval_score"}
-        The loss to negate.
-    quantiles : tuple of float or None
-        Levels to score; the estimator's ``quantiles_`` when None.
-    confidence_level : float
-        Nominal coverage for ``"interval_score"``.
+    estimator : fitted quantile model
+        Has ``predict_quantiles`` (or ``predict_interval`` for the interval
+        score), possibly as the last step of a ``Pipeline`` or as the
+        ``best_estimator_`` of a fitted search.
+    X : array-like of shape (n_samples, n_features)
+        The input samples.
+    y_true : array-like of shape (n_samples,)
+        True targets of ``X``.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights; every sample weighs 1 when None.
+
+    Returns
+    -------
+    score : float
+        The negated loss of ``estimator`` on ``X`` (greater is better).
     """
 
     def __init__(self, metric, quantiles=None, confidence_level=0.9):
@@ -534,6 +555,7 @@ def make_quantile_scorer(
     Returns
     -------
     scorer : callable ``scorer(estimator, X, y, sample_weight=None)``
+        A scorer for ``scoring=`` of scikit-learn's model selection (greater is better).
 
     Examples
     --------

@@ -74,6 +74,7 @@ def ndcg_at_k(y_true, y_score, users, *, k=5, convention="standard"):
     users : array-like of shape (n_pairs,)
         User id of each pair.
     k : int, default=5
+        Number of top-ranked items per user.
     convention : {"standard", "reference"}, default="standard"
         ``"standard"``: users with no relevant test item are left out of the
         mean (their NDCG is undefined). ``"reference"``: the convention of
@@ -83,6 +84,7 @@ def ndcg_at_k(y_true, y_score, users, *, k=5, convention="standard"):
     Returns
     -------
     score : float
+        Mean NDCG@k over the users (see ``convention``).
 
     See Also
     --------
@@ -125,8 +127,11 @@ def recall_at_k(y_true, y_score, users, *, k=5, convention="standard"):
     y_true : array-like of shape (n_pairs,)
         Binary labels of the test pairs (1 = relevant).
     y_score : array-like of shape (n_pairs,)
+        Predicted scores of the pairs (higher ranks first).
     users : array-like of shape (n_pairs,)
+        User id of each pair.
     k : int, default=5
+        Number of top-ranked items per user.
     convention : {"standard", "reference"}, default="standard"
         ``"standard"``: ``hits / n_positives``, users with no positive left
         out. ``"reference"``: the reference code's
@@ -136,6 +141,7 @@ def recall_at_k(y_true, y_score, users, *, k=5, convention="standard"):
     Returns
     -------
     score : float
+        Mean recall@k over the users (see ``convention``).
 
     See Also
     --------
@@ -201,6 +207,7 @@ def debiased_loss_estimate(
     observed : array-like of the same shape
         0/1 observation indicator.
     method : {"naive", "ips", "snips", "dr"}, default="ips"
+        The estimator of the mean loss over all pairs (formulas above).
     propensity : array-like of the same shape, default=None
         Observation probabilities (required except for ``"naive"``).
     imputed_errors : array-like of the same shape, default=None
@@ -209,6 +216,7 @@ def debiased_loss_estimate(
     Returns
     -------
     estimate : float
+        The estimated mean loss over all pairs.
 
     See Also
     --------
@@ -266,12 +274,15 @@ def relative_loss_error(estimate, ideal):
     Parameters
     ----------
     estimate : float or array-like
+        Estimated loss(es).
     ideal : float or array-like
         The ideal loss (mean over all pairs); must be non-zero.
 
     Returns
     -------
     error : float or ndarray
+        ``|estimate - ideal| / |ideal|``, of the broadcast shape of the inputs (a float
+        for scalars).
 
     Examples
     --------

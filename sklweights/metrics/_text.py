@@ -22,7 +22,9 @@ def per_domain_score(y_true, y_pred, domains, *, score_func=None):
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
+        True labels.
     y_pred : array-like of shape (n_samples,)
+        Predicted labels.
     domains : array-like of shape (n_samples,)
         The domain of each sample.
     score_func : callable, default=None

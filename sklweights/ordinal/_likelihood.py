@@ -56,6 +56,7 @@ class PrestoProblem:
     w : ndarray of shape (n,)
         Non-negative weights, normalised here to sum to one.
     K : int
+        Number of classes.
     """
 
     def __init__(self, Xs, y, w, K):

@@ -270,6 +270,7 @@ class _PrestoBase(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
@@ -297,6 +298,7 @@ class _PrestoBase(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
@@ -316,6 +318,7 @@ class _PrestoBase(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
@@ -342,6 +345,7 @@ class _PrestoBase(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
@@ -357,10 +361,12 @@ class _PrestoBase(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
+            Logarithms of the class probabilities, columns in the order of ``classes_``.
         """
         return self._proba(X, log=True)
 
@@ -370,10 +376,12 @@ class _PrestoBase(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            Predicted class labels (the most probable class).
         """
         proba = self._proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
@@ -528,15 +536,18 @@ class PrestoClassifier(_PrestoBase):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The training samples.
         y : array-like of shape (n_samples,)
             Ordered class labels: numbers (sorted order) or an ordered pandas
             Categorical (its category order). Unordered string labels with
             more than two classes are refused.
         sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights; every sample weighs 1 when None.
 
         Returns
         -------
         self : PrestoClassifier
+            The fitted estimator.
         """
         old = None
         if self.warm_start and hasattr(self, "_Z"):
@@ -662,13 +673,16 @@ class PrestoClassifierCV(_PrestoBase):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The training samples.
         y : array-like of shape (n_samples,)
             Ordered class labels; see :meth:`PrestoClassifier.fit`.
         sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights; every sample weighs 1 when None.
 
         Returns
         -------
         self : PrestoClassifierCV
+            The fitted estimator.
         """
         X, codes, w = self._prepare(X, y, sample_weight)
         K = self.classes_.size

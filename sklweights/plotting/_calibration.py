@@ -41,9 +41,11 @@ class ReliabilityDisplay(DisplayMixin):
     prob_true, prob_pred : ndarray of shape (n_nonempty_bins,)
         Observed frequency and mean prediction per bin.
     bin_counts : ndarray of shape (n_nonempty_bins,)
+        Rows per bin.
     calibration_error : float
         Mean over rows of (prediction - its bin's frequency)^2.
     name : str, default=None
+        Legend label of the curve; ``"model"`` when None.
 
     Attributes
     ----------
@@ -89,13 +91,19 @@ class ReliabilityDisplay(DisplayMixin):
         y_prob : array-like of shape (n_samples,)
             Predicted probabilities of the class.
         n_bins : int, default=10
+            Number of bins of the predicted probability.
         strategy : {"equal_frequency", "uniform"}, default="equal_frequency"
+            Bins of equal row counts (the PRESTO paper's metric), or of equal width in
+            [0, 1] (scikit-learn's ``calibration_curve``); empty bins are dropped.
         name : str, default=None
+            Legend label of the curve; ``"model"`` when None.
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : ReliabilityDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         o = column_or_1d(y_true).astype(np.float64)
         p = column_or_1d(y_prob).astype(np.float64)
@@ -129,7 +137,9 @@ class ReliabilityDisplay(DisplayMixin):
         Parameters
         ----------
         estimator : fitted classifier with ``classes_`` and ``predict_proba``
+            The fitted classifier whose ``predict_proba`` is calibrated.
         X : array-like
+            The input samples.
         y : array-like of shape (n_samples,)
             True classes.
         pos_label : label, default=None
@@ -142,6 +152,7 @@ class ReliabilityDisplay(DisplayMixin):
         Returns
         -------
         display : ReliabilityDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         check_is_fitted(estimator)
         classes = np.asarray(estimator.classes_)
@@ -168,6 +179,7 @@ class ReliabilityDisplay(DisplayMixin):
         Parameters
         ----------
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
         ref_line : bool, default=True
             The diagonal of perfect calibration.
         **kwargs : dict
@@ -176,6 +188,7 @@ class ReliabilityDisplay(DisplayMixin):
         Returns
         -------
         display : ReliabilityDisplay
+            The display itself, drawn, with ``ax_`` and ``figure_`` set.
         """
         ax = self._axes(ax, figsize=(4.5, 4.5))
         if ref_line:

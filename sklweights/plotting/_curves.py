@@ -48,10 +48,13 @@ class ThresholdMetricDisplay(DisplayMixin):
     Parameters
     ----------
     thresholds : ndarray of shape (n_thresholds,)
+        Cut-offs on the predicted probability.
     scores : ndarray of shape (n_thresholds,)
         The metric of ``y_score > threshold``.
     metric_name : str
+        Name of the metric (the y-axis label).
     name : str, default=None
+        Legend label of the curve; ``"model"`` when None.
 
     Attributes
     ----------
@@ -94,11 +97,14 @@ class ThresholdMetricDisplay(DisplayMixin):
         thresholds : array-like, default=None
             49 points in [0.02, 0.98] when None.
         name : str, default=None
+            Legend label of the curve; ``"model"`` when None.
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : ThresholdMetricDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         func, metric_name = _confusion_metric(metric)
         y_true = column_or_1d(y_true)
@@ -121,7 +127,9 @@ class ThresholdMetricDisplay(DisplayMixin):
         Parameters
         ----------
         estimator : fitted binary classifier
+            The fitted classifier whose ``predict_proba`` is cut.
         X : array-like
+            The input samples.
         y : array-like of shape (n_samples,)
             Labels; the positive class is ``classes_[1]``.
         metric, thresholds, name, ax
@@ -130,6 +138,7 @@ class ThresholdMetricDisplay(DisplayMixin):
         Returns
         -------
         display : ThresholdMetricDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         check_is_fitted(estimator)
         classes = np.asarray(estimator.classes_)
@@ -154,12 +163,14 @@ class ThresholdMetricDisplay(DisplayMixin):
         Parameters
         ----------
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
         **kwargs : dict
             Passed to ``ax.plot``.
 
         Returns
         -------
         display : ThresholdMetricDisplay
+            The display itself, drawn, with ``ax_`` and ``figure_`` set.
         """
         ax = self._axes(ax, figsize=(6, 4))
         label = f"{self.name or 'model'} (best at {self.best_threshold_:.2f})"
@@ -186,6 +197,7 @@ class DistillationPathDisplay(DisplayMixin):
     weights : list of str or ndarray of shape (n_curves,)
         Curve labels.
     val_mse : ndarray of shape (n_curves, n_steps + 1)
+        Validation MSE per curve and step.
     limit_val_mse : ndarray of shape (n_curves,) or None
         The loss of infinitely many steps (dotted lines).
 
@@ -219,10 +231,12 @@ class DistillationPathDisplay(DisplayMixin):
         path : Bunch
             Computed with validation data (``val_mse``).
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : DistillationPathDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         if "val_mse" not in path:
             raise ValueError(
@@ -242,13 +256,18 @@ class DistillationPathDisplay(DisplayMixin):
         Parameters
         ----------
         estimator : fitted estimator with ``staged_predict``
+            The fitted estimator whose stages are plotted.
         X : array-like
+            Validation samples.
         y : array-like of shape (n_samples,)
+            Validation targets of ``X``.
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : DistillationPathDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         check_estimator_has(
             estimator,
@@ -266,10 +285,12 @@ class DistillationPathDisplay(DisplayMixin):
         Parameters
         ----------
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : DistillationPathDisplay
+            The display itself, drawn, with ``ax_`` and ``figure_`` set.
         """
         ax = self._axes(ax, figsize=(6.5, 4))
         self.lines_ = []
@@ -296,10 +317,13 @@ class CumulativeProbabilityDisplay(DisplayMixin):
     Parameters
     ----------
     grid : ndarray of shape (n_points,)
+        Values of the varied feature.
     cumulative : ndarray of shape (n_points, n_classes - 1)
         ``P(y <= classes[k])`` for the first ``K - 1`` classes.
     classes : ndarray of shape (n_classes,)
+        Class labels, in the order of the columns of the probabilities.
     xlabel : str
+        Label of the x-axis.
 
     Attributes
     ----------
@@ -330,15 +354,21 @@ class CumulativeProbabilityDisplay(DisplayMixin):
         Parameters
         ----------
         grid : array-like of shape (n_points,)
+            Values of the varied feature, one per row of ``proba``.
         proba : array-like of shape (n_points, n_classes)
             Classes in their order (ordinal: increasing).
         classes : array-like of shape (n_classes,), default=None
+            Class labels of the columns of ``proba``; ``0, ..., n_classes - 1`` when
+            None.
         xlabel : str, default="x"
+            Label of the x-axis.
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : CumulativeProbabilityDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         grid = column_or_1d(grid).astype(np.float64)
         proba = check_array(proba, dtype=np.float64)
@@ -362,18 +392,22 @@ class CumulativeProbabilityDisplay(DisplayMixin):
         Parameters
         ----------
         estimator : fitted classifier with ``predict_proba`` and ``classes_``
+            The fitted classifier whose probabilities are plotted.
         X : array-like of shape (n_samples, n_features)
             Data that give the grid and the reference row.
         feature : int, default=0
+            Index of the column of ``X`` that varies along the grid.
         grid : array-like, default=None
             50 points between the feature's 1st and 99th percentiles.
         reference : array-like of shape (n_features,), default=None
             The other features' values; the column medians of ``X`` when None.
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : CumulativeProbabilityDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         check_is_fitted(estimator)
         X = check_array(X, dtype=np.float64)
@@ -401,10 +435,12 @@ class CumulativeProbabilityDisplay(DisplayMixin):
         Parameters
         ----------
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : CumulativeProbabilityDisplay
+            The display itself, drawn, with ``ax_`` and ``figure_`` set.
         """
         ax = self._axes(ax, figsize=(6, 4))
         self.lines_ = [
@@ -432,6 +468,7 @@ class ObjectiveByLayerDisplay(DisplayMixin):
     objective : ndarray of shape (n_layers,)
         Mean objective of the codes after each layer.
     name : str, default=None
+        Legend label of the curve; ``"model"`` when None.
 
     Attributes
     ----------
@@ -458,14 +495,18 @@ class ObjectiveByLayerDisplay(DisplayMixin):
         Parameters
         ----------
         objective : array-like of shape (n_layers,)
+            Mean objective of the codes after each layer.
         name : str, default=None
+            Legend label of the curve; ``"model"`` when None.
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
         **kwargs : dict
             Passed to :meth:`plot`.
 
         Returns
         -------
         display : ObjectiveByLayerDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         objective = column_or_1d(objective).astype(np.float64)
         layers = np.arange(1, objective.size + 1)
@@ -478,16 +519,20 @@ class ObjectiveByLayerDisplay(DisplayMixin):
         Parameters
         ----------
         estimator : fitted coder with ``staged_transform`` and ``objective``
+            The fitted sparse coder whose layers are plotted.
         Y : array-like of shape (n_samples, n_features)
+            Measurements to code.
         name : str, default=None
-            Legend label; the class name when None.
+            Legend label of the curve; the estimator's class name when None.
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
         **kwargs : dict
             Passed to :meth:`plot`.
 
         Returns
         -------
         display : ObjectiveByLayerDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         check_estimator_has(
             estimator, ["staged_transform", "objective"], "a coder of sklweights.sparse"
@@ -506,12 +551,14 @@ class ObjectiveByLayerDisplay(DisplayMixin):
         Parameters
         ----------
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
         **kwargs : dict
             Passed to ``ax.plot``.
 
         Returns
         -------
         display : ObjectiveByLayerDisplay
+            The display itself, drawn, with ``ax_`` and ``figure_`` set.
         """
         ax = self._axes(ax, figsize=(7, 4.5))
         (self.line_,) = ax.plot(
@@ -536,7 +583,9 @@ class ScoreRatioDisplay(DisplayMixin):
     ratios : dict of str to ndarray of shape (n_repetitions,)
         ``model`` / other, per other model.
     model : str
+        The model whose ratios to the others are drawn.
     metric_name : str
+        Name of the loss (in the x-axis label).
 
     Attributes
     ----------
@@ -572,11 +621,14 @@ class ScoreRatioDisplay(DisplayMixin):
         model : str
             The key whose ratios to the others are drawn.
         metric_name : str, default="loss"
+            Name of the loss (in the x-axis label).
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : ScoreRatioDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         if not isinstance(scores, dict) or model not in scores or len(scores) < 2:
             raise ValueError(
@@ -593,10 +645,12 @@ class ScoreRatioDisplay(DisplayMixin):
         Parameters
         ----------
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : ScoreRatioDisplay
+            The display itself, drawn, with ``ax_`` and ``figure_`` set.
         """
         ax = self._axes(ax, figsize=(5, 3.5))
         names = list(self.ratios)
@@ -636,8 +690,11 @@ class ScoreDistributionDisplay(DisplayMixin):
     Parameters
     ----------
     scores : dict of str to ndarray of shape (n_repetitions,)
+        Each model's score per repetition.
     metric_name : str
+        Name of the score (the y-axis label).
     log_scale : bool
+        Whether the score axis is logarithmic.
 
     Attributes
     ----------
@@ -671,13 +728,16 @@ class ScoreDistributionDisplay(DisplayMixin):
             Finite scores, the same number of repetitions for every model
             (positive where ``log_scale``).
         metric_name : str, default="score"
+            Name of the score (the y-axis label).
         log_scale : bool, default=False
             A log axis (for losses spanning orders of magnitude).
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : ScoreDistributionDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         values = _check_scores(scores, positive=log_scale, why="log_scale=True")
         return cls(values, metric_name, log_scale).plot(ax=ax)
@@ -688,10 +748,12 @@ class ScoreDistributionDisplay(DisplayMixin):
         Parameters
         ----------
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : ScoreDistributionDisplay
+            The display itself, drawn, with ``ax_`` and ``figure_`` set.
         """
         ax = self._axes(ax, figsize=(5, 3.5))
         names = list(self.scores)

@@ -17,12 +17,15 @@ class PredictedHistogramDisplay(DisplayMixin):
     Parameters
     ----------
     bin_edges : ndarray of shape (n_bins + 1,)
+        Edges of the histogram's bins.
     density : ndarray of shape (n_rows, n_bins)
         Probability per bin divided by the bin width.
     mean : ndarray of shape (n_rows,)
         The histograms' means (bin centres weighted by probability).
     y_true : ndarray of shape (n_rows,) or None
+        True target of each row (dashed lines), if known.
     name : str, default=None
+        Title of the axes; no title when None.
 
     Attributes
     ----------
@@ -52,15 +55,20 @@ class PredictedHistogramDisplay(DisplayMixin):
         Parameters
         ----------
         bin_edges : array-like of shape (n_bins + 1,)
+            Edges of the histogram's bins, increasing.
         proba : array-like of shape (n_rows, n_bins)
             Rows sum to one.
         y_true : array-like of shape (n_rows,), default=None
+            True target of each row (dashed lines); none drawn when None.
         name : str, default=None
+            Title of the axes; no title when None.
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : PredictedHistogramDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         from sklweights.losses._hl_gauss import bin_centers, check_bin_edges
 
@@ -89,15 +97,21 @@ class PredictedHistogramDisplay(DisplayMixin):
         Parameters
         ----------
         estimator : fitted model with ``predict_distribution`` and ``bin_edges_``
+            The fitted histogram regressor (e.g.
+            :class:`~sklweights.regression.HLGaussRegressor` with ``loss="hl_gauss"``).
         X : array-like of shape (n_rows, n_features)
             A few rows (one curve each).
         y : array-like of shape (n_rows,), default=None
+            True targets of ``X`` (dashed lines); none drawn when None.
         name : str, default=None
+            Title of the axes; the estimator's class name when None.
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : PredictedHistogramDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         check_estimator_has(
             estimator,
@@ -118,10 +132,12 @@ class PredictedHistogramDisplay(DisplayMixin):
         Parameters
         ----------
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : PredictedHistogramDisplay
+            The display itself, drawn, with ``ax_`` and ``figure_`` set.
         """
         ax = self._axes(ax, figsize=(6, 3.5))
         self.steps_ = []

@@ -21,7 +21,9 @@ class DomainWeightsDisplay(DisplayMixin):
     Parameters
     ----------
     weights : ndarray of shape (n_documents, n_domains)
+        Each document's weight on each domain; rows sum to one.
     domains : ndarray of shape (n_domains,)
+        Domain names, in the order of the columns of ``weights``.
     labels : list of str or None
         One label per document (e.g. its text, shortened).
 
@@ -54,12 +56,16 @@ class DomainWeightsDisplay(DisplayMixin):
         weights : array-like of shape (n_documents, n_domains)
             Non-negative rows that sum to one.
         domains : array-like of shape (n_domains,)
+            Domain names, in the order of the columns of ``weights``.
         labels : list of str, default=None
+            One bar label per document; the row numbers when None.
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : DomainWeightsDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         weights = check_array(weights, dtype=np.float64)
         domains = np.asarray(domains)
@@ -83,16 +89,19 @@ class DomainWeightsDisplay(DisplayMixin):
         Parameters
         ----------
         estimator : fitted model with ``predict_weights`` and ``domains_``
+            The fitted domain-weighted text classifier.
         X : sequence of str or DataFrame
             A few documents.
         labels : list of str, default=None
             Bar labels; the documents' first 40 characters when None and ``X``
             is a sequence of str.
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : DomainWeightsDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         check_estimator_has(
             estimator, ["predict_weights", "domains_"], "a domain-weighted classifier"
@@ -109,10 +118,12 @@ class DomainWeightsDisplay(DisplayMixin):
         Parameters
         ----------
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : DomainWeightsDisplay
+            The display itself, drawn, with ``ax_`` and ``figure_`` set.
         """
         n = self.weights.shape[0]
         ax = self._axes(ax, figsize=(6, 0.4 * n + 1.2))
@@ -146,7 +157,9 @@ class GroupScoreDisplay(DisplayMixin):
     scores : dict of str to ndarray of shape (n_groups,)
         Each model's score in each group.
     groups : ndarray of shape (n_groups,)
+        Group labels, in the order of the scores.
     metric_name : str
+        Name of the score (the y-axis label).
 
     Attributes
     ----------
@@ -177,19 +190,23 @@ class GroupScoreDisplay(DisplayMixin):
         Parameters
         ----------
         y_true : array-like of shape (n_samples,)
+            True labels.
         y_pred : array-like of shape (n_samples,) or dict of str to array-like
             One model's predictions, or several by name.
         groups : array-like of shape (n_samples,)
+            Group (e.g. domain) of each row.
         metric : callable, default=accuracy_score
             ``metric(y_true, y_pred)`` within each group (through
             :func:`sklweights.metrics.per_domain_score`).
         metric_name : str, default=None
             Axis label; the metric's ``__name__`` when None.
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : GroupScoreDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         preds = y_pred if isinstance(y_pred, dict) else {"model": y_pred}
         scores, names = {}, None
@@ -217,15 +234,21 @@ class GroupScoreDisplay(DisplayMixin):
         Parameters
         ----------
         estimator : fitted estimator or dict of str to fitted estimator
+            The fitted estimator, or several by name; a single one is named by its class
+            name.
         X : array-like
+            The input samples.
         y : array-like of shape (n_samples,)
+            True labels of ``X``.
         groups : array-like of shape (n_samples,)
+            Group (e.g. domain) of each row.
         metric, metric_name, ax
             As in :meth:`from_predictions`.
 
         Returns
         -------
         display : GroupScoreDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         models = (
             estimator
@@ -245,10 +268,12 @@ class GroupScoreDisplay(DisplayMixin):
         Parameters
         ----------
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : GroupScoreDisplay
+            The display itself, drawn, with ``ax_`` and ``figure_`` set.
         """
         ax = self._axes(ax, figsize=(7, 3.5))
         width = 0.8 / max(len(self.scores), 1)

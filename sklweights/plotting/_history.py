@@ -19,6 +19,7 @@ class TrainingHistoryDisplay(DisplayMixin):
     Parameters
     ----------
     epochs : ndarray of shape (n_epochs,)
+        Epoch numbers (1-based).
     curves : dict of str to ndarray of shape (n_epochs,)
         The plotted entries of the history, by name.
     best_epoch : int or None
@@ -65,14 +66,19 @@ class TrainingHistoryDisplay(DisplayMixin):
             The entries to plot; ``train_loss`` and, when recorded,
             ``valid_loss`` when None.
         best_epoch : int, default=None
+            The epoch the fitted model comes from (1-based), marked by a dotted line
+            when before the last; no mark when None.
         name : str, default=None
+            Legend prefix of the curves; none when None.
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
         **kwargs : dict
             Passed to :meth:`plot`.
 
         Returns
         -------
         display : TrainingHistoryDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         if not isinstance(history, (list, tuple)) or not all(
             isinstance(h, dict) for h in history
@@ -105,17 +111,20 @@ class TrainingHistoryDisplay(DisplayMixin):
         Parameters
         ----------
         estimator : fitted estimator with ``history_``
+            The fitted torch estimator of sklweights.
         keys : sequence of str, default=None
             See :meth:`from_history`.
         name : str, default=None
-            Legend prefix; the class name when None.
+            Legend prefix of the curves; the estimator's class name when None.
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
         **kwargs : dict
             Passed to :meth:`plot`.
 
         Returns
         -------
         display : TrainingHistoryDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         check_estimator_has(estimator, ["history_"], "a torch estimator of sklweights")
         return cls.from_history(
@@ -133,7 +142,7 @@ class TrainingHistoryDisplay(DisplayMixin):
         Parameters
         ----------
         ax : matplotlib Axes, default=None
-            New axes when None.
+            Axes to draw into; a new figure's axes when None.
         logy : bool, default=False
             Logarithmic vertical axis.
         **kwargs : dict
@@ -142,6 +151,7 @@ class TrainingHistoryDisplay(DisplayMixin):
         Returns
         -------
         display : TrainingHistoryDisplay
+            The display itself, drawn, with ``ax_`` and ``figure_`` set.
         """
         ax = self._axes(ax, figsize=(5, 3.5))
         prefix = f"{self.name}: " if self.name else ""

@@ -63,11 +63,15 @@ class QuantileFanDisplay(DisplayMixin):
     y_quantiles : ndarray of shape (n_samples, n_levels)
         Quantiles at ``x`` (rows in the order of ``x``).
     quantiles : ndarray of shape (n_levels,)
+        Levels of the columns of ``y_quantiles``, increasing.
     y_true : ndarray of shape (n_samples,) or None
+        Observed targets (points), if known.
     coverage : dict or None
         ``{(tau_lo, tau_hi): empirical coverage}`` of each band.
     xlabel : str, default="x"
+        Label of the x-axis.
     name : str, default=None
+        Title of the axes; no title when None.
 
     Attributes
     ----------
@@ -115,14 +119,21 @@ class QuantileFanDisplay(DisplayMixin):
         x : array-like of shape (n_samples,)
             Where each row sits on the horizontal axis (a feature, a time).
         y_quantiles : array-like of shape (n_samples, n_levels)
+            Predicted quantiles, one column per level.
         quantiles : array-like of shape (n_levels,)
+            Levels of the columns of ``y_quantiles``, increasing in (0, 1).
         y_true : array-like of shape (n_samples,), default=None
+            Observed targets (points, and the bands' coverage in the legend); none when
+            None.
         xlabel, name : str
+            Label of the x-axis, and title of the axes (no title when None).
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : QuantileFanDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         x = column_or_1d(x).astype(np.float64)
         q = check_array(y_quantiles, dtype=np.float64)
@@ -156,18 +167,25 @@ class QuantileFanDisplay(DisplayMixin):
         Parameters
         ----------
         estimator : fitted model with ``predict_quantiles``
+            The fitted quantile model.
         X : array-like or DataFrame
+            The input samples.
         y : array-like of shape (n_samples,), default=None
+            Observed targets of ``X`` (points, and the bands' coverage in the legend);
+            none when None.
         feature : int or str, default=0
             The feature on the horizontal axis (a column name for a DataFrame).
         quantiles : array-like, default=None
             Levels to predict; the estimator's ``quantiles_`` when None.
         name : str, default=None
+            Title of the axes; the estimator's class name when None.
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : QuantileFanDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         x, xlabel = _feature(X, feature)
         q, levels = _predicted_quantiles(estimator, X, quantiles)
@@ -187,11 +205,14 @@ class QuantileFanDisplay(DisplayMixin):
         Parameters
         ----------
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
         color : color, default="C0"
+            Matplotlib colour of the bands and the median line.
 
         Returns
         -------
         display : QuantileFanDisplay
+            The display itself, drawn, with ``ax_`` and ``figure_`` set.
         """
         ax = self._axes(ax, figsize=(6, 3.6))
         if self.y_true is not None:
@@ -245,11 +266,15 @@ class IntervalCoverageDisplay(DisplayMixin):
     Parameters
     ----------
     mean_width : ndarray of shape (n_bins,)
+        Mean predicted width of the intervals per bin.
     coverage : ndarray of shape (n_bins,)
+        Share of the rows of each bin inside their interval.
     bin_counts : ndarray of shape (n_bins,)
+        Rows per bin.
     confidence_level : float or None
         The nominal coverage (a reference line).
     name : str, default=None
+        Legend label of the curve; ``"model"`` when None.
 
     Attributes
     ----------
@@ -295,16 +320,20 @@ class IntervalCoverageDisplay(DisplayMixin):
         Parameters
         ----------
         y_true, lower, upper : array-like of shape (n_samples,)
+            Targets, and the intervals' lower and upper bounds.
         n_bins : int, default=5
             Equal-size bins of the predicted width ``upper - lower``.
         confidence_level : float, default=None
             Nominal coverage, drawn as a reference line.
         name : str, default=None
+            Legend label of the curve; ``"model"`` when None.
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : IntervalCoverageDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         y = column_or_1d(y_true).astype(np.float64)
         lo = column_or_1d(lower).astype(np.float64)
@@ -325,16 +354,25 @@ class IntervalCoverageDisplay(DisplayMixin):
         Parameters
         ----------
         estimator : fitted model with ``predict_interval(X, confidence_level)``
+            The fitted interval model (e.g.
+            :class:`~sklweights.quantile.QuantileAggregator`).
         X : array-like
+            The input samples.
         y : array-like of shape (n_samples,)
+            True targets of ``X``.
         confidence_level : float, default=0.9
+            Nominal coverage of the intervals, drawn as a reference line.
         n_bins : int, default=5
+            Equal-size bins of the predicted width ``upper - lower``.
         name : str, default=None
+            Legend label of the curve; the estimator's class name when None.
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : IntervalCoverageDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         check_estimator_has(
             estimator,
@@ -360,12 +398,14 @@ class IntervalCoverageDisplay(DisplayMixin):
         Parameters
         ----------
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
         **kwargs : dict
             Passed to ``ax.plot``.
 
         Returns
         -------
         display : IntervalCoverageDisplay
+            The display itself, drawn, with ``ax_`` and ``figure_`` set.
         """
         ax = self._axes(ax, figsize=(5, 3.5))
         kwargs.setdefault("marker", "o")

@@ -41,16 +41,20 @@ def _refit_and_judge(selector, profiles, settings, n_jobs=None):
     Parameters
     ----------
     selector : FairCommitteeSelector
+        The selector to clone and refit.
     profiles : list of (X_latent, X, candidate_groups)
         ``candidate_groups`` None keeps the selector's own.
     settings : dict of str to dict
+        ``{name: parameters}`` set on each clone.
     n_jobs : int, default=None
+        Passed to :func:`~sklweights.selection.fit_many`.
 
     Returns
     -------
     committees : list of list of ndarray
         ``committees[s][p]``: setting ``s``'s committee on profile ``p``.
     quality : ndarray of shape (n_settings, n_profiles)
+        Each committee's latent quality ratio.
     """
     from sklweights.selection import fit_many
 
@@ -97,10 +101,13 @@ class CommitteeTradeoffDisplay(DisplayMixin):
     Parameters
     ----------
     settings : list of str
+        The settings' names, one bar each.
     groups : ndarray of shape (n_groups,)
+        The group labels, one stacked segment each.
     composition : ndarray of shape (n_settings, n_groups)
         Members of each group in each setting's committee.
     quality : ndarray of shape (n_settings,)
+        Each committee's quality (the label above its bar).
     committees : list of ndarray or None
         Each setting's committee (candidate indices).
 
@@ -134,14 +141,21 @@ class CommitteeTradeoffDisplay(DisplayMixin):
         Parameters
         ----------
         settings : list of str
+            The settings' names, one bar each.
         composition : array-like of shape (n_settings, n_groups)
+            Members of each group in each setting's committee.
         quality : array-like of shape (n_settings,)
+            Each committee's quality, e.g. its latent quality ratio.
         groups : array-like of shape (n_groups,), default=None
+            The group labels of the columns of ``composition``; ``0..n_groups-1``
+            when None.
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : CommitteeTradeoffDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         composition = check_array(composition, dtype=np.int64)
         quality = column_or_1d(quality).astype(np.float64)
@@ -179,10 +193,12 @@ class CommitteeTradeoffDisplay(DisplayMixin):
             Latent rankings that judge the committees; ``X`` when None (the
             quality is then the constraint's price on the observed rankings).
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : CommitteeTradeoffDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         if not hasattr(selector, "candidate_groups"):
             raise TypeError(
@@ -215,10 +231,12 @@ class CommitteeTradeoffDisplay(DisplayMixin):
         Parameters
         ----------
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : CommitteeTradeoffDisplay
+            The display itself, drawn, with ``ax_`` and ``figure_`` set.
         """
         n = len(self.settings)
         ax = self._axes(ax, figsize=(6, 0.5 * n + 1.5))
@@ -252,10 +270,13 @@ class CandidatePositionDisplay(DisplayMixin):
     Parameters
     ----------
     mean_position : ndarray of shape (n_candidates,)
+        Each candidate's mean position over the voters (0 = first place).
     quartiles : ndarray of shape (n_candidates, 2)
         25% and 75% positions.
     groups : ndarray of shape (n_candidates,) or None
+        Each candidate's group (the colour); one colour when None.
     selected : ndarray of shape (n_candidates,), dtype bool, or None
+        Marks the committee's members; nothing marked when None.
 
     Attributes
     ----------
@@ -291,14 +312,18 @@ class CandidatePositionDisplay(DisplayMixin):
             voter ``v``'s ranking (0 = best); ``"orders"``: ``X[v, j]`` is the
             candidate at position ``j``.
         input : {"positions", "orders"}, default="positions"
+            How ``X`` encodes each ranking (see ``X``).
         candidate_groups : array-like of shape (n_candidates,), default=None
+            Each candidate's group (the colour); one colour when None.
         selected : array-like of int, default=None
             The committee's candidates, marked on the plot.
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : CandidatePositionDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         X = check_array(X, dtype=np.int64)
         m = X.shape[1]
@@ -334,13 +359,16 @@ class CandidatePositionDisplay(DisplayMixin):
         Parameters
         ----------
         selector : fitted FairCommitteeSelector
+            Its ``input``, ``candidate_groups`` and committee are drawn.
         X : array-like of shape (n_voters, n_candidates)
             Rankings in the selector's ``input`` format.
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : CandidatePositionDisplay
+            The display, computed and drawn (``plot`` has been called).
         """
         check_estimator_has(selector, ["selected_"], "a fitted FairCommitteeSelector")
         return cls.from_rankings(
@@ -357,10 +385,12 @@ class CandidatePositionDisplay(DisplayMixin):
         Parameters
         ----------
         ax : matplotlib Axes, default=None
+            Axes to draw into; a new figure's axes when None.
 
         Returns
         -------
         display : CandidatePositionDisplay
+            The display itself, drawn, with ``ax_`` and ``figure_`` set.
         """
         m = self.mean_position.size
         ax = self._axes(ax, figsize=(6, 0.18 * m + 1.5))

@@ -182,6 +182,8 @@ class _BaseQuantileAggregator(RegressorMixin, _BaseComposition):
         Returns
         -------
         params : dict
+            Parameter names mapped to their values (with ``deep=True``, also those of
+            the estimators, as ``name__param``).
         """
         return self._get_params("estimators", deep=deep)
 
@@ -198,6 +200,7 @@ class _BaseQuantileAggregator(RegressorMixin, _BaseComposition):
         Returns
         -------
         self : object
+            The estimator.
         """
         return self._set_params("estimators", **params)
 
@@ -392,6 +395,7 @@ class _BaseQuantileAggregator(RegressorMixin, _BaseComposition):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
         quantiles : array-like of shape (n_levels,), default=None
             Levels to return; the fitted ``quantiles_`` when None. Levels
             between fitted ones are interpolated linearly (which keeps the
@@ -400,6 +404,7 @@ class _BaseQuantileAggregator(RegressorMixin, _BaseComposition):
         Returns
         -------
         y_quantiles : ndarray of shape (n_samples, n_levels)
+            Predicted quantiles, one column per level.
         """
         q = self._predict_all(X)
         if quantiles is None:
@@ -415,11 +420,14 @@ class _BaseQuantileAggregator(RegressorMixin, _BaseComposition):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
         confidence_level : float in (0, 1), default=0.9
+            Nominal coverage of the central interval.
 
         Returns
         -------
         bounds : ndarray of shape (n_samples, 2)
+            Lower and upper bounds of the central interval.
         """
         return self.predict_quantiles(X, quantiles=interval_levels(confidence_level))
 
@@ -429,10 +437,12 @@ class _BaseQuantileAggregator(RegressorMixin, _BaseComposition):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            The predicted median.
         """
         return median_of(self._predict_all(X), self.quantiles_)
 
@@ -583,7 +593,9 @@ class QuantileAggregator(_BaseQuantileAggregator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The training samples.
         y : array-like of shape (n_samples,)
+            The target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Used in the weight LP and the conformal quantile, and passed to
             the base models whose ``fit`` accepts it.
@@ -591,6 +603,7 @@ class QuantileAggregator(_BaseQuantileAggregator):
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         self._fit(X, y, sample_weight)
         self.weights_ = self._state

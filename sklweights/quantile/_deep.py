@@ -246,7 +246,9 @@ class DeepQuantileAggregator(TorchTrainingMixin, _BaseQuantileAggregator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The training samples.
         y : array-like of shape (n_samples,)
+            The target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights the pinball loss, the conformal quantile and the base
             models that accept it.
@@ -254,6 +256,7 @@ class DeepQuantileAggregator(TorchTrainingMixin, _BaseQuantileAggregator):
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         import_torch("DeepQuantileAggregator")
         hidden = tuple(int(h) for h in np.atleast_1d(self.hidden_layer_sizes))
@@ -355,6 +358,7 @@ class DeepQuantileAggregator(TorchTrainingMixin, _BaseQuantileAggregator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------

@@ -30,8 +30,11 @@ class _LinearQuantileRegressor(RegressorMixin, BaseEstimator):
     Parameters
     ----------
     quantile : float in (0, 1), default=0.5
+        Level of the fitted quantile.
     max_iter : int, default=200
+        Maximum number of IRLS iterations.
     tol : float, default=1e-6
+        Convergence tolerance of the IRLS iterations.
     """
 
     _parameter_constraints = {

@@ -147,15 +147,20 @@ def solve_global_weights(P, y, sample_weight, levels, weighting):
     P : ndarray of shape (n, M, T)
         Out-of-fold base predictions.
     y : ndarray of shape (n,)
+        Targets.
     sample_weight : ndarray of shape (n,)
+        Sample weights.
     levels : ndarray of shape (T,)
+        Quantile levels of the predictions.
     weighting : {"mean", "coarse", "medium", "fine"}
+        Family of the weights (see the shapes below).
 
     Returns
     -------
     weights : ndarray
         (M,) for mean/coarse, (T, M) for medium, (T, M, T) for fine.
     results : list of SolverResult
+        The solver's result of each linear program.
     """
     n, M, T = P.shape
     if weighting == "mean":

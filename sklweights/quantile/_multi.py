@@ -63,6 +63,7 @@ def resolve_quantile_strategy(estimator, quantile_param=None):
     Returns
     -------
     mode : {"multi", "per_level"}
+        Fit one multi-quantile model, or one model per level.
     fixed : dict
         Parameters to set once (e.g. ``loss="quantile"``), per-level mode only.
     level_param : str or None
@@ -213,7 +214,9 @@ class MultiQuantileRegressor(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The training samples.
         y : array-like of shape (n_samples,)
+            The target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Passed to the learner when its ``fit`` accepts it (a warning
             says so otherwise).
@@ -221,6 +224,7 @@ class MultiQuantileRegressor(RegressorMixin, BaseEstimator):
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         X, y = validate_regression_data(self, X, y)
         levels = check_quantile_levels(self.quantiles)
@@ -269,6 +273,7 @@ class MultiQuantileRegressor(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
         quantiles : array-like of shape (n_levels,), default=None
             Levels to return; the fitted ones when None. Other levels are
             interpolated linearly between fitted ones (a many-level learner
@@ -277,6 +282,7 @@ class MultiQuantileRegressor(RegressorMixin, BaseEstimator):
         Returns
         -------
         y_quantiles : ndarray of shape (n_samples, n_levels)
+            Predicted quantiles, one column per level.
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
@@ -294,10 +300,12 @@ class MultiQuantileRegressor(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            The predicted median.
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
@@ -310,7 +318,9 @@ class MultiQuantileRegressor(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
         confidence_level : float in (0, 1), default=0.9
+            Nominal coverage of the central interval.
 
         Returns
         -------

@@ -46,6 +46,8 @@ class BalancedPropensity(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     kernel : {"rbf", "laplacian"}, default="rbf"
+        Kernel ``K(x, landmarks)`` of the balance constraints: Gaussian (``"rbf"``) or
+        Laplacian.
     kernel_gamma : float or "median", default="median"
         Bandwidth; ``"median"`` is the median heuristic on ``X``.
     n_landmarks : int, default=20
@@ -177,6 +179,7 @@ class BalancedPropensity(ClassifierMixin, BaseEstimator):
         Returns
         -------
         self : BalancedPropensity
+            The fitted estimator.
         """
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
@@ -325,10 +328,12 @@ class BalancedPropensity(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
         weights : ndarray of shape (n_samples,)
+            The balancing weight of each row.
         """
         return self.predict_weights(X)
 
@@ -341,10 +346,12 @@ class BalancedPropensity(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
         weights : ndarray of shape (n_samples,)
+            The balancing weight of each row.
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
@@ -356,6 +363,7 @@ class BalancedPropensity(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
@@ -372,10 +380,12 @@ class BalancedPropensity(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            Predicted observation indicator (0 or 1).
         """
         check_is_fitted(self)
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
@@ -386,6 +396,7 @@ class BalancedPropensity(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
         y : array-like of shape (n_samples,)
             Observed indicator.
         landmarks : array-like of shape (n_landmarks, n_features), default=None

@@ -633,11 +633,14 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
     weight_decay : float, default=1e-4
         Adam weight decay of the prediction MF.
     propensity_learning_rate : float, default=0.003
+        Adam step size of the weight (propensity) MF of the kernel-balancing methods.
     propensity_weight_decay : float, default=1e-4
-        Same for the weight (propensity) MF of the kernel-balancing methods.
+        Adam weight decay of the weight (propensity) MF of the kernel-balancing
+        methods.
     imputation_learning_rate : float, default=0.05
+        Adam step size of the imputation MF of the DR-JL family.
     imputation_weight_decay : float, default=1e-4
-        Same for the imputation MF of the DR-JL family.
+        Adam weight decay of the imputation MF of the DR-JL family.
     %(batch_size)s
     %(max_epochs)s
     %(early_stopping)s
@@ -871,6 +874,7 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
         Returns
         -------
         self : DebiasedMF
+            The fitted estimator.
         """
         torch = import_torch("DebiasedMF")
         ids, y = _pairs_to_ids(self, X, reset=True, y=y)
@@ -1148,10 +1152,12 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_pairs, 2)
+            (user id, item id) pairs.
 
         Returns
         -------
         scores : ndarray of shape (n_pairs,)
+            Predicted logit of each pair.
         """
         return self._logits(X)
 
@@ -1161,10 +1167,12 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_pairs, 2)
+            (user id, item id) pairs.
 
         Returns
         -------
         proba : ndarray of shape (n_pairs, 2)
+            Class probabilities, columns in the order of ``classes_``.
         """
         p = 1.0 / (1.0 + np.exp(-self._logits(X)))
         return np.column_stack([1.0 - p, p])
@@ -1175,10 +1183,12 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_pairs, 2)
+            (user id, item id) pairs.
 
         Returns
         -------
         y_pred : ndarray of shape (n_pairs,)
+            Predicted labels (probability >= 0.5).
         """
         logits = self._logits(X)
         return self.classes_[(logits >= 0).astype(int)]
@@ -1196,13 +1206,16 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_pairs, 2)
+            (user id, item id) pairs.
         y : array-like of shape (n_pairs,)
             Binary labels.
         sample_weight : array-like of shape (n_pairs,), default=None
+            Sample weights; every sample weighs 1 when None.
 
         Returns
         -------
         auc : float
+            ROC AUC of the predicted scores.
         """
         from sklearn.metrics import roc_auc_score
 
@@ -1222,6 +1235,7 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
         users : array-like of int
             User ids.
         k : int, default=5
+            Number of items per user.
         exclude_seen : bool, default=True
             Leave out the items the user had in the training pairs.
 

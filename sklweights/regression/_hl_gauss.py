@@ -60,12 +60,14 @@ def histogram_quantiles(proba, bin_edges, quantiles):
     proba : ndarray of shape (n_samples, n_bins)
         Bin probabilities (rows sum to one).
     bin_edges : ndarray of shape (n_bins + 1,)
+        Edges of the histogram's bins, increasing.
     quantiles : ndarray of shape (n_levels,)
         Levels in (0, 1).
 
     Returns
     -------
     y_quantiles : ndarray of shape (n_samples, n_levels)
+        Quantiles of each row's histogram, one column per level.
     """
     proba = np.asarray(proba, dtype=np.float64)
     n, m = proba.shape
@@ -151,12 +153,11 @@ class HLGaussRegressor(
         levels, and that the quantile scorers of :mod:`sklweights.metrics`
         score (``quantiles_``); ``(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)``
         when None. Any other level can be asked for at predict time.
-    hidden_layer_sizes : tuple of int, default=(128, 128)
-    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
+    %(hidden_layer_sizes)s
+    %(activation)s
     %(optimizer)s
     %(momentum)s
-    weight_decay : float, default=0.0
-        L2 penalty added to the gradient.
+    %(weight_decay)s
     %(lr_milestones)s
     %(lr_decay)s
     %(device)s
@@ -329,6 +330,7 @@ class HLGaussRegressor(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The training samples.
         y : array-like of shape (n_samples,)
             Finite targets.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -338,6 +340,7 @@ class HLGaussRegressor(
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
         value_range = _check_value_range(self.value_range)
@@ -412,6 +415,7 @@ class HLGaussRegressor(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
@@ -427,6 +431,7 @@ class HLGaussRegressor(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
         quantiles : array-like of shape (n_levels,), default=None
             Increasing levels in (0, 1); ``quantiles_`` when None.
 
@@ -447,6 +452,7 @@ class HLGaussRegressor(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
         quantiles : array-like of shape (n_levels,), default=None
             When given, return :meth:`predict_quantiles` at these levels (the
             many-level convention of quantile-forest, which lets
@@ -455,6 +461,7 @@ class HLGaussRegressor(
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_levels)
+            Predicted values (means), or quantiles when ``quantiles`` is given.
         """
         if quantiles is not None:
             check_is_fitted(self)
@@ -475,6 +482,7 @@ class HLGaussRegressor(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The input samples.
         confidence_level : float, default=0.9
             Its quantiles are ``(1 - confidence_level) / 2`` and
             ``(1 + confidence_level) / 2``.

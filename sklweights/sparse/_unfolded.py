@@ -72,6 +72,7 @@ def sparse_coding_objective(Y, codes, dictionary, *, reg, penalty="l1"):
     Returns
     -------
     objective : ndarray of shape (n_samples,)
+        The objective of each row.
 
     Examples
     --------
@@ -184,6 +185,7 @@ class _UnfoldedSparseCoder(
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         name = type(self).__name__
         D = _check_dictionary(self.dictionary)
@@ -289,6 +291,7 @@ class _UnfoldedSparseCoder(
         Parameters
         ----------
         Y : array-like of shape (n_samples, n_features)
+            Measurements (one per row).
 
         Returns
         -------
@@ -303,10 +306,12 @@ class _UnfoldedSparseCoder(
         Parameters
         ----------
         Y : array-like of shape (n_samples, n_features)
+            Measurements (one per row).
 
         Yields
         ------
         codes : ndarray of shape (n_samples, n_atoms)
+            The codes after each layer, first to last.
         """
         codes = self._codes(Y, all_layers=True)[1]
         for t in range(codes.shape[1]):
@@ -318,10 +323,12 @@ class _UnfoldedSparseCoder(
         Parameters
         ----------
         codes : array-like of shape (n_samples, n_atoms)
+            Codes of the rows.
 
         Returns
         -------
         Y : ndarray of shape (n_samples, n_features)
+            The reconstructed measurements ``codes @ dictionary``.
         """
         check_is_fitted(self)
         codes = check_array(codes, dtype=[np.float64, np.float32], input_name="codes")
@@ -339,7 +346,9 @@ class _UnfoldedSparseCoder(
         Parameters
         ----------
         Y : array-like of shape (n_samples, n_features)
+            Measurements (one per row).
         codes : array-like of shape (n_samples, n_atoms), default=None
+            Codes of the rows; those of :meth:`transform` when None.
 
         Returns
         -------
@@ -361,6 +370,7 @@ class _UnfoldedSparseCoder(
         Parameters
         ----------
         Y : array-like of shape (n_samples, n_features)
+            Measurements (one per row).
         y : ignored
             Present for the pipeline convention (``score(X, y)``): the
             objective needs no codes.
@@ -368,6 +378,7 @@ class _UnfoldedSparseCoder(
         Returns
         -------
         score : float
+            Minus the mean objective (greater is better).
         """
         return -float(np.mean(self.objective(Y)))
 

@@ -47,10 +47,13 @@ class UnfoldedNetwork(nn.Module):
     Parameters
     ----------
     dictionary : ndarray of shape (n_atoms, n_features), float64
+        One atom per row.
     lipschitz : float
         ``L = ||D||_2^2``; the steps are ``theta / L``.
     reg : float
+        Weight of the penalty.
     penalty : {"l1", "l0"}
+        The penalty: soft (ISTA) or hard (IHT) thresholding.
     init_step : float
         Initial ``theta`` of every layer (1.0: plain ISTA/IHT's 1/L).
     max_step : float or None

@@ -217,10 +217,12 @@ class _DomainWeightedBase(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : sequence of str or DataFrame
+            Documents (of a DataFrame, its ``text_column``).
 
         Returns
         -------
         weights : ndarray of shape (n_samples, n_domains)
+            Each document's weight on each domain, columns in the order of ``domains_``.
         """
         return self.predict_weights(X)
 
@@ -234,6 +236,7 @@ class _DomainWeightedBase(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : sequence of str or DataFrame
+            Documents (of a DataFrame, its ``text_column``).
 
         Returns
         -------
@@ -249,10 +252,12 @@ class _DomainWeightedBase(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : sequence of str or DataFrame
+            Documents (of a DataFrame, its ``text_column``).
 
         Returns
         -------
         domains : ndarray of shape (n_samples,)
+            Most weighted domain of each document.
         """
         weights = self.predict_weights(X)
         return self.domains_[np.argmax(weights, axis=1)]
@@ -263,6 +268,7 @@ class _DomainWeightedBase(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : sequence of str or DataFrame
+            Documents (of a DataFrame, its ``text_column``).
 
         Returns
         -------
@@ -288,10 +294,12 @@ class _DomainWeightedBase(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : sequence of str or DataFrame
+            Documents (of a DataFrame, its ``text_column``).
 
         Returns
         -------
         y : ndarray of shape (n_samples,)
+            Predicted class labels.
         """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]

@@ -72,6 +72,7 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
     normalize_arabic : bool, default=True
         Persian/Arabic normalisation (:func:`~sklweights.text.normalize_arabic_script`).
     lowercase : bool, default=True
+        Lowercase the text before tokenising.
     max_len : int, default=60
         Documents are truncated to their first ``max_len`` tokens.
     min_freq : int, default=2
@@ -130,8 +131,7 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
         Per network (the pooled pre-training and each domain network).
     %(learning_rate)s
         Adam's step size.
-    weight_decay : float, default=0.0
-        L2 penalty added to the gradient.
+    %(weight_decay)s
     %(early_stopping)s
         Each network holds out ``validation_fraction`` of its own documents
         (stratified by class) and stops on its own.
@@ -370,6 +370,7 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         import_torch("DomainWeightedCapsuleClassifier")
         device = self._fit_device()

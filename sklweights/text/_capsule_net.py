@@ -36,6 +36,7 @@ class CapsuleTextNet(nn.Module):
     vocab_size : int
         Including the padding id 0 and the unknown-word id 1.
     n_classes : int
+        Number of classes (class capsules).
     embed_dim, n_filters, kernel_size : int
         Embedding size; n-gram convolution filters and width (same padding).
     n_channels, capsule_dim : int
@@ -44,6 +45,7 @@ class CapsuleTextNet(nn.Module):
     class_dim : int
         Pose size of the class capsules.
     routing_iterations : int
+        Rounds of dynamic routing.
     dropout : float
         Dropout on the embeddings.
     normalize_routing : bool

@@ -38,6 +38,7 @@ class LinearDomainWeightedClassifier(_DomainWeightedBase):
         Apply :func:`~sklweights.text.normalize_arabic_script` (Arabic yeh and
         kaf to Persian forms, diacritics and tatweel removed, ZWNJ tidied).
     lowercase : bool, default=True
+        Lowercase the text before tokenising.
     ngram_range : tuple (min_n, max_n), default=(1, 2)
         Word n-grams of the TF-IDF features.
     min_df : int, default=2
@@ -175,6 +176,7 @@ class LinearDomainWeightedClassifier(_DomainWeightedBase):
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         from sklearn.feature_extraction.text import TfidfVectorizer
 

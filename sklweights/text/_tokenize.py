@@ -54,10 +54,12 @@ def normalize_arabic_script(text):
     Parameters
     ----------
     text : str
+        The text to normalise.
 
     Returns
     -------
     text : str
+        The normalised text.
 
     Examples
     --------
@@ -84,6 +86,7 @@ def tokenize(text, *, normalize_arabic=True, lowercase=True):
     Parameters
     ----------
     text : str
+        The text to tokenise.
     normalize_arabic : bool, default=True
         Apply :func:`normalize_arabic_script` first.
     lowercase : bool, default=True
@@ -92,6 +95,7 @@ def tokenize(text, *, normalize_arabic=True, lowercase=True):
     Returns
     -------
     tokens : list of str
+        The tokens, in order.
 
     See Also
     --------

@@ -56,7 +56,9 @@ class _DomainWeighter:
     Parameters
     ----------
     method : str
+        ``"dbd"``, ``"classifier"`` or ``"uniform"``.
     n_domains : int
+        Number of domains.
     C : float
         Inverse regularisation of the domain classifier (``"classifier"``):
         the estimator's ``domain_C``.

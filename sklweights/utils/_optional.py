@@ -45,10 +45,32 @@ def import_optional(name, *, extra=None, purpose=None):
 
 
 def import_torch(purpose=None):
-    """Import torch or raise ``ImportError`` with the ``sklweights[torch]`` hint."""
+    """Import torch or raise ``ImportError`` with the ``sklweights[torch]`` hint.
+
+    Parameters
+    ----------
+    purpose : str, default=None
+        What needs torch, used in the message (e.g. ``"DebiasedMF"``).
+
+    Returns
+    -------
+    torch : module
+        The imported torch.
+    """
     return import_optional("torch", extra="torch", purpose=purpose)
 
 
 def is_available(name):
-    """Whether an optional module can be imported (without importing it twice)."""
+    """Whether an optional module can be imported (without importing it twice).
+
+    Parameters
+    ----------
+    name : str
+        The module's import name (e.g. ``"torch"``).
+
+    Returns
+    -------
+    available : bool
+        True when the module is found.
+    """
     return importlib.util.find_spec(name) is not None

@@ -27,7 +27,14 @@ __all__ = [
 
 
 class limited_threads:
-    """Context manager limiting BLAS/OpenMP (threadpoolctl) and torch threads."""
+    """Context manager limiting BLAS/OpenMP (threadpoolctl) and torch threads.
+
+    Parameters
+    ----------
+    n_threads : int
+        Threads allowed inside the block (values below 1 count as 1); the
+        previous limits are restored on exit.
+    """
 
     def __init__(self, n_threads):
         self.n_threads = max(int(n_threads), 1)
@@ -114,6 +121,7 @@ def parallel_map(fn, tasks, *, n_jobs=None, inner_threads=None, **parallel_kwarg
     Parameters
     ----------
     fn : callable
+        The function called once per task, ``fn(*task)``.
     tasks : iterable of tuple
         Positional arguments of each call.
     n_jobs : int, default=None

@@ -40,7 +40,9 @@ _CVXPY_MAP = {
 class SolverResult:
     """What a solver call produced, in one shape for every solver.
 
-    Attributes
+    Each parameter is kept as the attribute of the same name.
+
+    Parameters
     ----------
     status : {"optimal", "inaccurate", "failed"}
         The normalised status.
@@ -48,9 +50,9 @@ class SolverResult:
         The solver's own status text.
     solver : str
         Which solver produced it.
-    n_iter : int or None
+    n_iter : int or None, default=None
         Iterations used, where the solver reports them.
-    message : str
+    message : str, default=""
         Human-readable detail.
     """
 
@@ -62,6 +64,7 @@ class SolverResult:
 
     @property
     def usable(self):
+        """Whether the solution can be used: an optimal or inaccurate status."""
         return self.status in (OPTIMAL, INACCURATE)
 
 
@@ -74,6 +77,8 @@ def check_solver_result(result, *, what, stacklevel=3):
         The normalised outcome of a solver call.
     what : str
         What was solved, used in messages (e.g. ``"PrestoClassifier"``).
+    stacklevel : int, default=3
+        ``stacklevel`` of the ``ConvergenceWarning`` of an inaccurate result.
 
     Returns
     -------
@@ -100,7 +105,26 @@ def check_solver_result(result, *, what, stacklevel=3):
 
 
 def iteration_result(converged, n_iter, *, solver, max_iter, tol=None):
-    """Status of an iterative algorithm that stops at ``max_iter``."""
+    """Status of an iterative algorithm that stops at ``max_iter``.
+
+    Parameters
+    ----------
+    converged : bool
+        Whether the algorithm met its stopping criterion.
+    n_iter : int
+        Iterations used.
+    solver : str
+        Name of the algorithm.
+    max_iter : int
+        The iteration cap, quoted in the message.
+    tol : float, default=None
+        The tolerance, quoted in the message when given.
+
+    Returns
+    -------
+    result : SolverResult
+        ``"optimal"`` when converged, else ``"inaccurate"`` ("max_iter reached").
+    """
     if converged:
         return SolverResult(OPTIMAL, "converged", solver, n_iter)
     tol_text = f" to tol={tol}" if tol is not None else ""
@@ -119,11 +143,14 @@ def solve_cvxpy(problem, *, solvers, what, **solve_kwargs):
     Parameters
     ----------
     problem : cvxpy.Problem
+        The problem to solve.
     solvers : list of str
         Tried in order; a solver that is not installed or raises
         ``SolverError`` passes to the next one.
     what : str
         Used in messages.
+    **solve_kwargs : dict
+        Passed to ``problem.solve`` for every solver.
 
     Returns
     -------

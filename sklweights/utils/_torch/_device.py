@@ -76,6 +76,7 @@ def resolve_device(device, *, fallback=False):
     Returns
     -------
     device : torch.device
+        The resolved device.
     """
     torch = import_torch("device selection")
     if not _device_ok(device):

@@ -30,6 +30,15 @@ TORCH_PARAMETER_DOCS = {
         """Rows per mini-batch; ``None`` trains full-batch (one step per
         epoch). The last, partial batch of an epoch is kept.""",
     ),
+    "hidden_layer_sizes": (
+        "tuple of int",
+        "Widths of the hidden layers; ``()`` for none (a linear model).",
+    ),
+    "activation": (
+        '{"relu", "tanh", "logistic", "identity"}',
+        "Activation of the hidden layers.",
+    ),
+    "weight_decay": ("float", "L2 penalty added to the gradient."),
     "max_epochs": ("int", "Maximum number of passes over the training rows."),
     "learning_rate": ("float", "Step size of the optimizer."),
     "optimizer": (

@@ -272,6 +272,7 @@ class TorchTrainingMixin:
         Parameters
         ----------
         module : torch.nn.Module
+            The network to train (in place).
         loss_fn : callable ``loss_fn(module, *batch) -> scalar tensor``
             The default :meth:`_train_step`'s loss (``run.loss_fn``); may be
             None when the estimator overrides the step.
@@ -280,6 +281,7 @@ class TorchTrainingMixin:
         generator : torch.Generator
             Drives shuffling and the validation split.
         device : torch.device
+            Where the network trains.
         val_loss_fn : callable, default=None
             Validation criterion (lower is better), ``loss_fn`` when None. It
             returns either a scalar (the mean over the chunk's rows) or a

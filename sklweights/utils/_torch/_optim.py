@@ -110,8 +110,11 @@ def make_optimizer(
     Parameters
     ----------
     params : iterable of torch.nn.Parameter
+        The parameters to optimise.
     name : {"adam", "sgd"}, default="adam"
+        Adam, or stochastic gradient descent with momentum.
     learning_rate : float
+        Step size.
     weight_decay : float, default=0.0
         L2 penalty added to the gradient.
     momentum : float, default=0.0
