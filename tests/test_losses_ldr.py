@@ -117,6 +117,28 @@ def test_l1_normalisation_is_flat_for_two_classes_with_opposite_signs():
         default_normalization("ce", 2)
 
 
+def test_aldr_module_auto_normalisation_follows_the_class_count():
+    # ALDRKLLoss defaults to "auto": the authors' "l1" from three classes, and
+    # "softplus_mean" for two, where "l1" would have no gradient at all
+    wrong = torch.tensor([[1.3, -0.4], [0.2, -5.0]], dtype=torch.float64)
+    y, rows = torch.tensor([1, 1]), torch.tensor([0, 1])
+    grads = {}
+    for normalize in ("auto", "l1", "softplus_mean"):
+        z = wrong.clone().requires_grad_(True)
+        crit = ALDRKLLoss(2, normalize=normalize).double()
+        crit(z, y, rows).backward()
+        grads[normalize] = z.grad
+    assert ALDRKLLoss(2).normalize == "auto"
+    assert grads["l1"].abs().max() < 1e-10
+    assert grads["auto"].abs().min() > 1e-3
+    torch.testing.assert_close(grads["auto"], grads["softplus_mean"])
+    z3 = torch.tensor([[1.3, -0.4, -0.9], [0.1, 0.5, -2.0]], dtype=torch.float64)
+    out = {n: ALDRKLLoss(2, normalize=n).double()(z3, y, rows) for n in ("auto", "l1")}
+    torch.testing.assert_close(out["auto"], out["l1"])
+    with pytest.raises(ValueError, match="normalize must be 'auto' or one of"):
+        ALDRKLLoss(2, normalize="max")
+
+
 def test_aldr_temperature_bounds_for_two_classes():
     # lambda = lambda0 (1 - KL / (alpha log 2)), KL <= log 2: in [lambda0/2,
     # lambda0] at alpha = 2, down to the bound for a confident prediction
@@ -284,7 +306,7 @@ def test_module_forms_and_errors():
         ldr_kl_loss(z, y, temperature=-1.0)
     with pytest.raises(ValueError, match="alpha must exceed 1"):
         ALDRKLLoss(10, alpha=1.0)
-    with pytest.raises(ValueError, match="normalize must be one of"):
+    with pytest.raises(ValueError, match="normalize must be .auto. or one of"):
         LDRKLLoss(normalize="l2")
     crit = ALDRKLLoss(40)
     with pytest.raises(ValueError, match="one row index per row"):

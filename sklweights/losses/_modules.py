@@ -23,6 +23,7 @@ from ._ldr import (
     _ldr_rows,
     aldr_kl_temperature,
     check_temperature,
+    default_normalization,
     ldr_kl_loss,
     normalize_logits,
 )
@@ -118,10 +119,17 @@ class AnyLoss(torch.nn.Module):
 
 
 def _check_normalize(normalize):
-    if normalize not in NORMALIZATIONS:
+    if normalize != "auto" and normalize not in NORMALIZATIONS:
         raise ValueError(
-            f"normalize must be one of {NORMALIZATIONS}; got {normalize!r}."
+            f"normalize must be 'auto' or one of {NORMALIZATIONS}; got {normalize!r}."
         )
+    return normalize
+
+
+def _resolve_normalize(normalize, loss, n_classes):
+    """``"auto"``: the classifier's default for this loss and class count."""
+    if normalize == "auto":
+        return default_normalization(loss, n_classes)
     return normalize
 
 
@@ -135,9 +143,9 @@ class LDRKLLoss(torch.nn.Module):
         label noise), small ones a hinge on the largest gap.
     margin : float, default=0.1
         ``c``, added to the gaps of the wrong classes.
-    normalize : {"softplus_mean", "l1"} or None, default="softplus_mean"
+    normalize : {"softplus_mean", "l1", "auto"} or None, default="softplus_mean"
         Logit normalisation before the gaps (``NORMALIZATIONS``; the authors' LDR-KL
-        uses ``"softplus_mean"``).
+        uses ``"softplus_mean"``, which is also what ``"auto"`` picks).
 
     Examples
     --------
@@ -176,7 +184,7 @@ class LDRKLLoss(torch.nn.Module):
             target,
             temperature=self.temperature,
             margin=self.margin,
-            normalize=self.normalize,
+            normalize=_resolve_normalize(self.normalize, "ldr_kl", logits.shape[1]),
             sample_weight=sample_weight,
         )
 
@@ -202,8 +210,13 @@ class ALDRKLLoss(torch.nn.Module):
         ``lambda0``: plain LDR-KL.
     margin : float, default=0.1
         ``c``, added to the gaps of the wrong classes.
-    normalize : {"l1", "softplus_mean"} or None, default="l1"
-        The authors' ALDR-KL uses ``"l1"`` (``z / mean_k |z_k|``).
+    normalize : {"auto", "l1", "softplus_mean"} or None, default="auto"
+        The authors' ALDR-KL uses ``"l1"`` (``z / mean_k |z_k|``). With two
+        classes that normalisation has a zero gradient (the two normalised
+        logits are +-1 whatever the network outputs), so ``"auto"`` takes
+        ``"l1"`` for three or more classes and ``"softplus_mean"`` for two,
+        as :class:`~sklweights.classification.LDRClassifier` does; pass
+        ``"l1"`` for the authors' choice in every case.
 
     Attributes
     ----------
@@ -226,7 +239,7 @@ class ALDRKLLoss(torch.nn.Module):
     """
 
     def __init__(
-        self, n_samples, *, temperature=10.0, alpha=2.0, margin=0.1, normalize="l1"
+        self, n_samples, *, temperature=10.0, alpha=2.0, margin=0.1, normalize="auto"
     ):
         super().__init__()
         if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
@@ -293,7 +306,9 @@ class ALDRKLLoss(torch.nn.Module):
                 f"[{int(idx.min())}, {int(idx.max())}]."
             )
         target = torch.as_tensor(target, device=logits.device).long().reshape(-1)
-        z = normalize_logits(logits, self.normalize)
+        z = normalize_logits(
+            logits, _resolve_normalize(self.normalize, "aldr_kl", logits.shape[1])
+        )
         previous = self.temperatures[idx].to(z.device, z.dtype)
         if math.isinf(self.alpha):
             lam = previous
