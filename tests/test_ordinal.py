@@ -377,6 +377,38 @@ def test_feature_scaling_invariance(data):
     np.testing.assert_allclose(a.coef_, b.coef_ * scale, rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.parametrize("scale, shift", [(1e-12, 0.0), (1e-5, 1e6), (1e9, -3e9)])
+def test_constant_feature_rule_is_relative_to_the_feature_scale(data, scale, shift):
+    """A feature on any scale (1e-12, or 1e6 + a spread of relative size
+    1e-11) is kept: the fit is the one on the unscaled feature (to the
+    resolution the shift leaves: 1e6 has a spacing of 1.2e-10, relative 1e-5
+    of the spread)."""
+    X, y, _ = data
+    ref = PrestoClassifier(alpha=0.004).fit(X, y)
+    Xs = X.copy()
+    Xs[:, 0] = X[:, 0] * scale + shift
+    est = PrestoClassifier(alpha=0.004).fit(Xs, y)
+    assert np.all(np.abs(est.coef_[:, 0]) > 0)
+    np.testing.assert_allclose(est.coef_[:, 0] * scale, ref.coef_[:, 0], rtol=1e-3)
+    np.testing.assert_allclose(est.predict_proba(Xs), ref.predict_proba(X), atol=1e-4)
+
+
+@pytest.mark.parametrize("value", [0.0, 1e-12, 1e6])
+def test_rounding_noise_feature_is_constant(data, value):
+    """Spread at the rounding level of the feature's own magnitude is constant:
+    no coefficient, the fit of the other features unchanged."""
+    X, y, _ = data
+    rng = np.random.RandomState(0)
+    noise = value * 1e-15 * rng.normal(size=len(X))
+    Xc = np.column_stack([X, value + noise])
+    est = PrestoClassifier(alpha=0.004).fit(Xc, y)
+    ref = PrestoClassifier(alpha=0.004).fit(X, y)
+    np.testing.assert_array_equal(est.coef_[:, -1], 0.0)
+    np.testing.assert_allclose(est.coef_[:, :-1], ref.coef_, atol=1e-8)
+    Xs, _, scale = _standardize(Xc, np.ones(len(X)), True)
+    assert scale[-1] == 1.0 and np.all(Xs[:, -1] == 0.0)
+
+
 def test_sample_weight_equals_duplication(data):
     X, y, _ = data
     rng = np.random.RandomState(1)
@@ -463,6 +495,23 @@ def test_ordered_categorical_sets_class_order(data):
     assert set(clf.predict(X)) <= set(names)
     clf2 = PrestoClassifier(alpha=0.004).fit(X, pd.Categorical(y_cat))
     assert list(clf2.classes_) == list(names)
+
+
+@pytest.mark.parametrize("unused", ["return", "skip"], ids=["last", "middle"])
+def test_unused_categories_are_dropped_with_a_warning(data, unused):
+    X, y, _ = data
+    used = ["none", "view", "click", "buy"]
+    names = used + ["return"] if unused == "return" else used[:2] + ["skip"] + used[2:]
+    y_cat = pd.Categorical(np.array(used)[y], categories=names, ordered=True)
+    match = f"categories \\['{unused}'\\] occur in no row"
+    with pytest.warns(UserWarning, match=match):
+        clf = PrestoClassifier(alpha=0.004).fit(X, y_cat)
+    ref = PrestoClassifier(alpha=0.004).fit(X, y)
+    assert list(clf.classes_) == used
+    np.testing.assert_allclose(clf.predict_proba(X), ref.predict_proba(X))
+    with pytest.warns(UserWarning, match="occur in no row"):
+        cv = PrestoClassifierCV(alphas=3, cv=3).fit(X, pd.Series(y_cat))
+    assert list(cv.classes_) == used
 
 
 def test_unordered_string_classes_are_refused(data):
@@ -583,6 +632,27 @@ def test_cv_parallel_and_callable_scoring(data):
     assert c.alpha_ == a.alpha_
     d = PrestoClassifierCV(alphas=5, cv=3, scoring="log_loss").fit(X, y)
     assert np.all(d.cv_scores_ > 0)
+
+
+def test_cv_skips_nan_scores_with_a_warning(data):
+    X, y, _ = data
+    from sklweights.metrics import neg_multiclass_brier_scorer
+
+    def nan_when_dense(est, X, y):
+        # NaN on the less penalised fits (their coefficients are larger)
+        if np.abs(est.coef_).sum() > 1.0:
+            return np.nan
+        return neg_multiclass_brier_scorer(est, X, y)
+
+    with pytest.warns(UserWarning, match="returned NaN for [1-5] of 6 alpha"):
+        cv = PrestoClassifierCV(alphas=6, cv=3, scoring=nan_when_dense).fit(X, y)
+    mean = cv.cv_scores_.mean(axis=0)
+    finite = ~np.isnan(mean)
+    assert finite.any() and not finite.all()
+    assert not np.isnan(cv.alpha_)
+    assert cv.alpha_ == cv.alphas_[finite][np.argmax(mean[finite])]
+    with pytest.raises(ValueError, match="NaN for every alpha"):
+        PrestoClassifierCV(alphas=3, cv=3, scoring=lambda e, X, y: np.nan).fit(X, y)
 
 
 def test_gridsearch_with_brier_scorer(data):

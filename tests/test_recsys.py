@@ -458,6 +458,95 @@ def test_dataframe_input(small):
 
 
 @pytest.mark.torch
+def test_dataframe_columns_read_by_name(small):
+    """Columns named user and item are read by name, in either order."""
+    X, y = small.X_train, small.y_train
+    reversed_df = pd.DataFrame({"item": X[:, 1], "user": X[:, 0]})
+    est = _fast("ips").fit(reversed_df, y)
+    ref = _fast("ips").fit(X, y)
+    assert (est.n_users_, est.n_items_) == (small.n_users, small.n_items)
+    test = pd.DataFrame({"item": small.X_test[:, 1], "user": small.X_test[:, 0]})
+    np.testing.assert_allclose(
+        est.predict_proba(test), ref.predict_proba(small.X_test), atol=1e-6
+    )
+    # other names are read by position, users first ...
+    named = pd.DataFrame({"uid": X[:, 0], "iid": X[:, 1]})
+    named_test = pd.DataFrame(small.X_test[:5], columns=["uid", "iid"])
+    np.testing.assert_allclose(
+        _fast("ips").fit(named, y).predict_proba(named_test),
+        ref.predict_proba(small.X_test[:5]),
+        atol=1e-6,
+    )
+    # ... unless one name says the position is the other's
+    for cols in (["item", "iid"], ["uid", "user"]):
+        df = pd.DataFrame(X, columns=cols)
+        with pytest.raises(ValueError, match="name the columns 'user' and 'item'"):
+            _fast("ips").fit(df, y)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("flip", [True, False], ids=["opposite", "same"])
+def test_repeated_pairs_are_refused(small, flip):
+    X, y = small.X_train, small.y_train
+    X2 = np.vstack([X, X[3:5]])
+    y2 = np.r_[y, 1 - y[3:5] if flip else y[3:5]]
+    match = f"2 repeated \\(user, item\\) pair\\(s\\).*{2 if flip else 0} of them"
+    with pytest.raises(ValueError, match=match):
+        _fast("ips").fit(X2, y2)
+
+
+@pytest.mark.torch
+def test_raw_ids_are_refused_before_allocation(small, monkeypatch):
+    """An id far above the ids seen does not size the embeddings."""
+    import sklweights.recsys._debiased_mf as mf
+
+    def no_allocation(*args, **kwargs):
+        raise AssertionError("allocated before the ids were checked")
+
+    X, y = small.X_train.copy(), small.y_train
+    X[0, 1] = 10**9
+    with monkeypatch.context() as m:
+        m.setattr(mf, "_mf_module", no_allocation)
+        m.setattr(mf.DebiasedMF, "_base_propensity", no_allocation)
+        with pytest.raises(ValueError, match="largest item id is 1000000000.*0-based"):
+            _fast("ips").fit(X, y)
+        X[0, 1], X[1, 0] = 0, 10**9
+        with pytest.raises(ValueError, match="largest user id is 1000000000"):
+            _fast("ips").fit(X, y)
+        # an explicit size below the ids is refused as well
+        with pytest.raises(ValueError, match="ids must be < n_users=40"):
+            _fast("ips").fit(X, y, n_users=40)
+    # within the documented range (largest id < 1000) the universe is inferred
+    X = small.X_train.copy()
+    X[0, 1] = 999
+    with pytest.warns(UserWarning, match="have no observed pair"):
+        est = _fast("naive", max_epochs=1).fit(X, y)
+    assert est.n_items_ == 1000
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("base_propensity", ["logistic", "uniform", "naive_bayes"])
+def test_fully_observed_universe(base_propensity):
+    """Every pair observed: no selection, propensity 1, IPS is the naive fit."""
+    rng = np.random.RandomState(0)
+    X = np.array([[u, i] for u in range(8) for i in range(10)])
+    y = rng.binomial(1, 0.4, len(X))
+    kw = dict(base_propensity=base_propensity, max_epochs=3)
+    fit = {"y_mar": y[:20]} if base_propensity == "naive_bayes" else {}
+    ips = _fast("ips", **kw).fit(X, y, **fit)
+    naive = _fast("naive", **kw).fit(X, y, **fit)
+    np.testing.assert_array_equal(ips.base_propensity_, 1.0)
+    np.testing.assert_allclose(ips.propensity_weights_, 1.0)
+    np.testing.assert_allclose(ips.predict_proba(X), naive.predict_proba(X), atol=1e-6)
+    for method in ("dr", "dr_jl", "kbips", "akbdr"):
+        est = _fast(method, **kw).fit(X, y, **fit)
+        assert np.all(np.isfinite(est.predict_proba(X)))
+        assert np.all(np.isfinite(est.propensity_weights_))
+    kb = _fast("kbips", **kw).fit(X, y, **fit)
+    np.testing.assert_allclose(kb.propensity_weights_, 1.0, atol=1e-3)
+
+
+@pytest.mark.torch
 def test_recommend(small):
     est = _fast("ips").fit(small.X_train, small.y_train)
     top = est.recommend([0, 3], k=4)
@@ -497,6 +586,8 @@ def test_bad_input(small):
         _fast(base_propensity="naive_bayes").fit(X, y)
     with pytest.raises(ValueError, match="y_mar must hold binary"):
         _fast(base_propensity="naive_bayes").fit(X, y, y_mar=[0, 2])
+    with pytest.raises(ValueError, match="y_mar is empty"):
+        _fast(base_propensity="naive_bayes").fit(X, y, y_mar=[])
     with pytest.raises(ValueError, match="one observation probability"):
         _fast(base_propensity=np.full(3, 0.5)).fit(X, y)
     with pytest.raises(ValueError, match="in \\(0, 1\\]"):

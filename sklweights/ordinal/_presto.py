@@ -89,6 +89,18 @@ def _encode_target(y):
             categories = categories[order]
         present = np.unique(codes)
         classes = categories[present]
+        if present.size < categories.size:
+            unused = np.setdiff1d(np.arange(categories.size), present)
+            warnings.warn(
+                f"y is a pandas Categorical whose categories "
+                f"{categories[unused].tolist()} occur in no row; they are "
+                f"dropped and classes_ holds the {present.size} categories that "
+                "occur, in their order (a class without rows has no finite "
+                "maximum-likelihood threshold). predict_proba has one column "
+                "per class in classes_.",
+                UserWarning,
+                stacklevel=5,
+            )
         remap = np.full(categories.size, -1)
         remap[present] = np.arange(present.size)
         return remap[codes], classes, codes
@@ -197,14 +209,28 @@ def _cumulative_from_eta(eta, crossing, stacklevel=2):
     return F
 
 
+#: A feature is constant when its weighted s.d. is at most this fraction of
+#: its largest magnitude (over the rows with positive weight): the spread of a
+#: truly constant column after the mean's rounding is ~1e-16 of it, so this is
+#: rounding noise whatever the feature's unit (1e6 + noise of 1e-10 is
+#: constant; a feature on a 1e-12 scale is not).
+_CONSTANT_RTOL = 1e-12
+
+
 def _standardize(X, w, standardize):
-    """Weighted mean and population s.d. (zero-variance columns keep s.d. 1)."""
+    """Weighted mean and population s.d. (constant columns keep s.d. 1).
+
+    A column is constant when its s.d. is at most ``_CONSTANT_RTOL`` times its
+    largest absolute value on the rows of positive weight, a rule relative to
+    the feature's own scale (all-zero columns included).
+    """
     wn = w / w.sum()
     mean = wn @ X
     if standardize:
         var = wn @ (X - mean) ** 2
         scale = np.sqrt(var)
-        tiny = scale <= 1e-12 * np.maximum(np.abs(mean), 1.0)
+        magnitude = np.abs(X[w > 0]).max(axis=0, initial=0.0)
+        tiny = scale <= _CONSTANT_RTOL * magnitude
         scale[tiny] = 1.0
         Xs = (X - mean) / scale
         Xs[:, tiny] = 0.0
@@ -540,7 +566,10 @@ class PrestoClassifier(_PrestoBase):
         y : array-like of shape (n_samples,)
             Ordered class labels: numbers (sorted order) or an ordered pandas
             Categorical (its category order). Unordered string labels with
-            more than two classes are refused.
+            more than two classes are refused. Categories that occur in no
+            row are dropped with a ``UserWarning`` (a class without rows has
+            no finite maximum-likelihood threshold): ``classes_`` holds the
+            categories that occur, in their order.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights; every sample weighs 1 when None.
 
@@ -601,7 +630,10 @@ class PrestoClassifierCV(_PrestoBase):
     alphas_ : ndarray of shape (n_alphas,)
         The grid, decreasing.
     cv_scores_ : ndarray of shape (n_folds, n_alphas)
-        Held-out score of each fold and alpha.
+        Held-out score of each fold and alpha. A callable scorer's NaN is
+        kept here; alphas with a NaN score in some fold are skipped when
+        choosing ``alpha_``, with a ``UserWarning`` (``ValueError`` when
+        every alpha has one).
     classes_, intercept_, coef_, coef_diff_, n_iter_, solver_status_
         Of the refit on all data; see :class:`PrestoClassifier`.
     n_features_in_ : int
@@ -727,12 +759,9 @@ class PrestoClassifierCV(_PrestoBase):
         scores = [r[0] for r in results]
         self.cv_scores_ = np.asarray(scores)
         self.alphas_ = alphas
-        score = self.cv_scores_.mean(axis=0)
-        if callable(self.scoring):
-            best = np.flatnonzero(score >= score.max() - 1e-14 * abs(score.max()))
-        else:
-            best = np.flatnonzero(score <= score.min() + 1e-14 * abs(score.min()))
-        i_best = int(best.min())  # alphas decrease: the first is the largest
+        i_best = _best_alpha_index(
+            self.cv_scores_, alphas, maximize=callable(self.scoring)
+        )
         self.alpha_ = float(alphas[i_best])
         if i_best >= 2:
             # start the refit from the folds' solutions at the chosen alpha
@@ -750,6 +779,34 @@ class PrestoClassifierCV(_PrestoBase):
         Z, info = path[-1]
         self._finish(Z, info, mean, scale, "PrestoClassifierCV (refit)")
         return self
+
+
+def _best_alpha_index(cv_scores, alphas, *, maximize):
+    """Index of the largest alpha with the best mean score; NaN scores skipped.
+
+    An alpha whose mean score over the folds is NaN (a fold's score was NaN)
+    is left out with a warning; when every alpha's is NaN, ``ValueError``.
+    """
+    score = cv_scores.mean(axis=0)
+    nan = np.isnan(score)
+    if nan.all():
+        raise ValueError(
+            "PrestoClassifierCV: the scoring returned NaN for every alpha (in at "
+            "least one fold each); no alpha can be chosen. Check the scorer."
+        )
+    if nan.any():
+        warnings.warn(
+            f"PrestoClassifierCV: the scoring returned NaN for {int(nan.sum())} of "
+            f"{nan.size} alpha(s) (e.g. alpha={alphas[nan][:3].tolist()}) in at "
+            "least one fold; those alphas are skipped (cv_scores_ keeps the NaN).",
+            UserWarning,
+            stacklevel=4,
+        )
+    score = np.where(nan, -np.inf if maximize else np.inf, score)
+    top = score.max() if maximize else score.min()
+    slack = 1e-14 * abs(top) if np.isfinite(top) else 0.0
+    best = score >= top - slack if maximize else score <= top + slack
+    return int(np.flatnonzero(best & ~nan).min())  # alphas decrease: largest
 
 
 # relative objective accuracy of the CV paths (held-out scores only)

@@ -122,15 +122,40 @@ _N_MONITOR_REFERENCE = 20_000
 _LOGISTIC_BLOCK_VALUES = 1 << 22
 _LOGISTIC_MAX_SWEEPS = 50
 _LOGISTIC_TOL = 1e-6
+#: An inferred universe (``n_users`` or ``n_items`` not given) is the largest
+#: id + 1; it is refused when it exceeds both this factor times the number of
+#: distinct ids and ``_ID_RANGE_FLOOR`` (ids that are raw keys, not 0-based
+#: indices, would size the embedding tables and the universe).
+_ID_RANGE_FACTOR = 10
+_ID_RANGE_FLOOR = 1000
+#: Largest propensity-model start ``sigmoid(bias)`` of the weight MF: a fully
+#: observed universe (observed fraction 1) starts it here, not at logit(1).
+_MAX_START_FRACTION = 1.0 - 1e-6
 
 
 # --------------------------------------------------------------------- inputs
 def _pairs_to_ids(est, X, *, reset, y=None):
-    """Validate (user, item) id pairs; return int64 ids (and y)."""
+    """Validate (user, item) id pairs; return int64 ids (and y).
+
+    A DataFrame with columns named ``user`` and ``item`` is read by those
+    names, in any order and among any other columns; a two-column DataFrame
+    without both names is read by position (users first), unless one of its
+    columns is named ``user`` or ``item`` in the other's position, which is
+    refused rather than read the wrong way round.
+    """
     if hasattr(X, "columns"):
         cols = list(X.columns)
-        if "user" in cols and "item" in cols and len(cols) > 2:
+        if "user" in cols and "item" in cols:
             X = X[["user", "item"]]
+        elif len(cols) == 2:
+            for name, pos, other in (("user", 1, "item"), ("item", 0, "user")):
+                if cols[pos] == name:
+                    raise ValueError(
+                        f"X has a column named {name!r} in position {pos}, where "
+                        f"{type(est).__name__} reads {other} ids (columns "
+                        f"{cols}); name the columns 'user' and 'item' to have "
+                        "them read by name, or put the user ids first."
+                    )
     kwargs = dict(dtype=None, ensure_min_samples=1)
     if y is None:
         X = validate_data(est, X, reset=reset, **kwargs)
@@ -162,6 +187,29 @@ def _pairs_to_ids(est, X, *, reset, y=None):
             f"user and item ids must be non-negative; got minimum {ids.min()}."
         )
     return ids, y
+
+
+def _check_unique_pairs(users, items, y):
+    """Refuse repeated (user, item) pairs, counting those with both labels."""
+    order = np.lexsort((items, users))
+    u, i = users[order], items[order]
+    repeat = (u[1:] == u[:-1]) & (i[1:] == i[:-1])
+    if not np.any(repeat):
+        return
+    at = np.flatnonzero(repeat)
+    pairs = np.unique(np.column_stack([u[at], i[at]]), axis=0)
+    labels = y[order]
+    conflicting = np.unique(
+        np.column_stack([u[at], i[at]])[labels[at] != labels[at + 1]], axis=0
+    )
+    raise ValueError(
+        f"X holds {pairs.shape[0]} repeated (user, item) pair(s) (e.g. "
+        f"{pairs[:3].tolist()}), {conflicting.shape[0]} of them with conflicting "
+        "labels; "
+        "DebiasedMF models one label per observed pair (each cell of the "
+        "universe observed at most once). Aggregate repeats first, e.g. "
+        "df.groupby(['user', 'item'], as_index=False)['y'].max()."
+    )
 
 
 def _check_binary(y, what="y"):
@@ -860,16 +908,39 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_pairs, 2) or DataFrame
-            Observed (user id, item id) pairs, non-negative integers (a
-            DataFrame may name them ``user`` and ``item``).
+            Observed (user id, item id) pairs, non-negative integers, each
+            pair at most once. A DataFrame with columns named ``user`` and
+            ``item`` is read by those names, in any column order and among
+            other columns (``predict`` does the same); any other two-column
+            DataFrame is read by position, users first, except that a column
+            named ``user`` in the second position or ``item`` in the first
+            raises a ``ValueError`` instead of being read the wrong way round.
+            A repeated (user, item) pair raises a ``ValueError``, whether its
+            labels agree or not: the model, its observation propensities and
+            its pair features give every cell of the universe one label and
+            observe it at most once, and a repeat (the same rating twice, or a
+            click and a non-click) is most often a join or concatenation error;
+            aggregate repeats into one label first.
         y : array-like of shape (n_pairs,)
             Binary labels in ``{0, 1}``.
         n_users, n_items : int, default=None
-            Size of the universe (all user x item pairs); the largest id + 1
-            when None.
+            Size of the universe (all user x item pairs); ids must be below
+            them. When None, the largest id + 1, provided it is at most
+            ``max(10 * n_distinct, 1000)`` where ``n_distinct`` is the number
+            of distinct ids seen; a larger id (e.g. a raw key such as
+            ``10**9``) raises a ``ValueError`` before anything is allocated:
+            encode ids as 0-based indices, or pass the size explicitly.
         y_mar : array-like of shape (n_mar,), default=None
             Binary labels of a missing-at-random sample, required by
-            ``base_propensity="naive_bayes"`` (and only used by it).
+            ``base_propensity="naive_bayes"`` (and only used by it); at least
+            one label.
+
+        Notes
+        -----
+        When every pair of the universe is observed (``n_pairs == n_users *
+        n_items``) there is no selection: the base propensity is 1 for every
+        pair whatever ``base_propensity`` names (an array is used as given),
+        and the weight model of the kernel methods starts at weight 1.
 
         Returns
         -------
@@ -882,6 +953,7 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
         users, items = ids[:, 0], ids[:, 1]
         n_users = self._check_size(n_users, users, "n_users", "user")
         n_items = self._check_size(n_items, items, "n_items", "item")
+        _check_unique_pairs(users, items, y)
         cold_users = np.flatnonzero(np.bincount(users, minlength=n_users) == 0)
         cold_items = np.flatnonzero(np.bincount(items, minlength=n_items) == 0)
         if cold_users.size or cold_items.size:
@@ -904,15 +976,15 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
                     "base_propensity='logistic', which needs no MAR data."
                 )
             y_mar = _check_binary(np.asarray(y_mar).ravel(), "y_mar")
+            if y_mar.size == 0:
+                raise ValueError(
+                    "y_mar is empty; base_propensity='naive_bayes' estimates "
+                    "P(r = 1) from it and needs at least one missing-at-random "
+                    "label."
+                )
         self.classes_ = np.array([0, 1])
         self.n_users_, self.n_items_ = n_users, n_items
         self.cold_users_, self.cold_items_ = cold_users, cold_items
-        n_obs, n_all = len(y), n_users * n_items
-        if n_obs > n_all:
-            raise ValueError(
-                f"X has {n_obs} pairs but the universe has only {n_all}; "
-                "pairs must not repeat."
-            )
         rng = check_random_state(self.random_state)
         device = self._fit_device()
         p_base = self._base_propensity(
@@ -937,6 +1009,17 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
     def _check_size(self, n, ids, name, what):
         top = int(ids.max()) + 1 if ids.size else 0
         if n is None:
+            n_distinct = np.unique(ids).size
+            if top > max(_ID_RANGE_FACTOR * n_distinct, _ID_RANGE_FLOOR):
+                raise ValueError(
+                    f"the largest {what} id is {top - 1} but only {n_distinct} "
+                    f"distinct {what} id(s) occur: {name}={top} (largest id + 1) "
+                    f"would size the {what} embeddings and the universe, over "
+                    f"{_ID_RANGE_FACTOR} times the ids seen. Encode the ids as "
+                    "0-based indices (e.g. with OrdinalEncoder or "
+                    f"np.unique(..., return_inverse=True)), or pass {name} "
+                    "explicitly if the universe really is that large."
+                )
             return top
         if not isinstance(n, numbers.Integral) or n < 1:
             raise ValueError(f"{name} must be a positive integer; got {n!r}.")
@@ -948,6 +1031,10 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
         self, users, items, y, y_mar, n_users, n_items, *, torch=None, device="cpu"
     ):
         frac = len(users) / (n_users * n_items)
+        if isinstance(self.base_propensity, str) and frac == 1.0:
+            # every pair of the universe is observed: P(o = 1) is 1 for every
+            # pair whatever the model (the logistic MLE would diverge)
+            return np.ones(len(users))
         if not isinstance(self.base_propensity, str):
             p = np.asarray(self.base_propensity, dtype=float).ravel()
             if p.shape != (len(users),):
@@ -1014,7 +1101,10 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
                     n_users,
                     n_items,
                     self.n_factors,
-                    bias_init=math.log(frac / (1 - frac)),
+                    bias_init=math.log(
+                        min(frac, _MAX_START_FRACTION)
+                        / (1 - min(frac, _MAX_START_FRACTION))
+                    ),
                 ),
                 "imputation": _mf_module(torch, n_users, n_items, self.n_factors),
             }
