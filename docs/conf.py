@@ -172,22 +172,13 @@ sphinx_gallery_conf = {
     "doc_module": ("sklweights",),
 }
 
-_SUBPACKAGES = [
-    ("ordinal", "Ordinal regression (PRESTO)"),
-    ("quantile", "Quantile regression and aggregation"),
-    ("recsys", "Debiased recommendation"),
-    ("selection", "Committee selection"),
-    ("text", "Domain-weighted text classification"),
-    ("classification", "Classification: metric-targeted (AnyLoss), noisy labels (LDR)"),
-    ("regression", "Regression by classification (HL-Gauss)"),
-    ("kernel", "Kernel ridge: self-distillation"),
-    ("sparse", "Sparse recovery: deep-unfolded ISTA, FISTA and IHT"),
-    ("losses", "Torch losses"),
-    ("metrics", "Metrics and scorers"),
-    ("plotting", "Plotting: Displays"),
-    ("datasets", "Datasets"),
-    ("utils", "Utilities"),
-]
+from sklweights._families import (  # noqa: E402
+    FAMILIES,
+    METHOD_SUBPACKAGES,
+    SHARED_SUBPACKAGES,
+)
+
+_SUBPACKAGES = list({**METHOD_SUBPACKAGES, **SHARED_SUBPACKAGES}.items())
 
 
 def _write_api_reference():
@@ -229,21 +220,8 @@ def _write_api_reference():
 
 _write_api_reference()
 
-_BENCHMARKS = [
-    ("presto", "PRESTO ordinal regression", "benchmarks/presto.py"),
-    ("quantile", "Quantile aggregation", "benchmarks/quantile.py"),
-    ("recsys", "Debiased recommendation", "benchmarks/recsys.py"),
-    ("selection", "Committee selection", "benchmarks/selection.py"),
-    ("text", "Domain-weighted sentiment", "benchmarks/text.py"),
-    ("anyloss", "AnyLoss against a tuned threshold", "benchmarks/anyloss.py"),
-    ("ldr", "Label-noise-robust losses", "benchmarks/ldr.py"),
-    (
-        "self_distillation",
-        "Self-distilled kernel ridge",
-        "benchmarks/self_distillation.py",
-    ),
-    ("hl_gauss", "HL-Gauss regression by classification", "benchmarks/hl_gauss.py"),
-    ("unfolded", "Deep-unfolded sparse recovery", "benchmarks/unfolded.py"),
+# every family's benchmark, then the package-wide ones
+_BENCHMARKS = [(f.name, f.title, f.benchmark) for f in FAMILIES] + [
     (
         "hl_gauss_sweep",
         "HL-Gauss: choosing n_bins and sigma",

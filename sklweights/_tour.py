@@ -15,19 +15,10 @@ import traceback
 import warnings
 from pathlib import Path
 
+from ._families import FAMILIES
+
 # name shown to users -> module holding run(ctx); the order is the tour's order
-SECTIONS = {
-    "presto": "sklweights.ordinal._tour",
-    "quantile": "sklweights.quantile._tour",
-    "recsys": "sklweights.recsys._tour",
-    "selection": "sklweights.selection._tour",
-    "text": "sklweights.text._tour",
-    "anyloss": "sklweights.classification._tour",
-    "ldr": "sklweights.classification._tour_ldr",
-    "self_distillation": "sklweights.kernel._tour",
-    "hl_gauss": "sklweights.regression._tour",
-    "unfolded": "sklweights.sparse._tour",
-}
+SECTIONS = {family.name: family.tour for family in FAMILIES}
 
 
 class TourContext:

@@ -10,27 +10,12 @@ without an entry is checked with its defaults and no expected failure, so a
 new family is covered without being added to any list.
 """
 
-#: Subpackages that hold shared machinery, not methods.
-SHARED_SUBPACKAGES = ("datasets", "losses", "metrics", "plotting", "utils")
-
 
 def method_subpackages():
-    """The method subpackages: every subpackage of sklweights but the shared ones.
+    """The method subpackages, from the family registry (``sklweights._families``)."""
+    from sklweights._families import METHOD_SUBPACKAGES
 
-    Read from the package's folder, so that a new family is found without
-    being added to any list.
-    """
-    import pkgutil
-
-    import sklweights
-
-    return tuple(
-        sorted(
-            m.name
-            for m in pkgutil.iter_modules(sklweights.__path__)
-            if m.ispkg and m.name not in SHARED_SUBPACKAGES
-        )
-    )
+    return tuple(METHOD_SUBPACKAGES)
 
 
 def _tables():
