@@ -263,3 +263,57 @@ def test_regressors_take_numeric_strings_and_name_other_strings(estimator):
     words = np.array(["low", "high"] * 20)
     with pytest.raises(ValueError, match="y must hold numbers"):
         clone(estimator).fit(X, words)
+
+
+# ------------------------------------------------ one solver-status vocabulary
+def _ordinal_data(rng):
+    X = rng.normal(size=(120, 3))
+    y = np.digitize(X[:, 0] + 0.5 * rng.normal(size=120), [-0.5, 0.5])
+    return X, y
+
+
+def _solver_examples():
+    from sklweights.ordinal import PrestoClassifier, PrestoClassifierCV
+    from sklweights.quantile import QuantileAggregator
+    from sklweights.recsys import BalancedPropensity
+    from sklweights.selection import FairCommitteeSelector
+
+    def regression(rng):
+        X = rng.normal(size=(80, 2))
+        return X, X[:, 0] + rng.normal(size=80)
+
+    def observation(rng):
+        X = rng.normal(size=(150, 2))
+        return X, (rng.uniform(size=150) < 1 / (1 + np.exp(-X[:, 0]))).astype(int)
+
+    return {
+        PrestoClassifier: [({}, _ordinal_data)],
+        PrestoClassifierCV: [({}, _ordinal_data)],
+        QuantileAggregator: [({}, regression)],
+        BalancedPropensity: [({"solver": s}, observation) for s in ("torch", "cvxpy")],
+        FairCommitteeSelector: [
+            ({"solver": s}, lambda rng: (rng.normal(size=(20, 6)),))
+            for s in ("auto", "milp", "greedy")
+        ],
+    }
+
+
+def test_solver_status_uses_one_vocabulary():
+    """Every estimator that documents ``solver_status_`` reports the package's
+    normalised status ("optimal" / "inaccurate"), never a solver's own text."""
+    from sklweights.utils._solver import INACCURATE, OPTIMAL
+    from sklweights.utils._test_common import check_params
+
+    documented = {
+        cls for _, cls in all_estimators() if "solver_status_" in (cls.__doc__ or "")
+    }
+    examples = _solver_examples()
+    assert documented == set(examples)
+    params = check_params()
+    for cls, cases in examples.items():
+        for extra, make in cases:
+            est = cls(**{**params.get(cls, {}), **extra})
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                est.fit(*make(np.random.RandomState(0)))
+            assert est.solver_status_ in (OPTIMAL, INACCURATE), (cls, extra)

@@ -83,7 +83,10 @@ class BalancedPropensity(ClassifierMixin, BaseEstimator):
     balance_violation_ : ndarray of shape (n_landmarks,)
         Per-landmark imbalance ``|mean_obs(w K_j) - mean_all(K_j)|`` on the
         training data.
-    solver_status_ : str
+    solver_status_ : {"optimal", "inaccurate"}
+        The package's solver vocabulary (:class:`sklweights.utils.SolverResult`):
+        ``"inaccurate"`` where the solver stopped short of its tolerance (with
+        a ``ConvergenceWarning``); a failed solve raises instead.
     n_iter_ : int or None
     n_features_in_ : int
     feature_names_in_ : ndarray of str
@@ -236,7 +239,7 @@ class BalancedPropensity(ClassifierMixin, BaseEstimator):
         result = solve_cvxpy(
             problem, solvers=["CLARABEL", "ECOS", "SCS"], what="BalancedPropensity"
         )
-        self.solver_status_ = result.raw_status
+        self.solver_status_ = result.status
         self.n_iter_ = result.n_iter
         return np.asarray(w.value, dtype=float).clip(min=0)
 
@@ -305,7 +308,7 @@ class BalancedPropensity(ClassifierMixin, BaseEstimator):
             converged, n_iter, solver="fista", max_iter=self.max_iter, tol=self.tol
         )
         check_solver_result(res, what="BalancedPropensity")
-        self.solver_status_ = res.raw_status
+        self.solver_status_ = res.status
         self.n_iter_ = n_iter
         return eta.cpu().numpy()
 
