@@ -39,6 +39,9 @@ import time
 
 import numpy as np
 
+from sklweights.selection._bounds import make_feasibility_check
+from sklweights.selection._rules import marginal_gain_matrix
+
 OPTIMAL_BNB = "optimal"
 NODE_LIMIT = "node_limit"
 TIME_LIMIT = "time_limit"
@@ -159,8 +162,6 @@ class _ThieleGains:
     """Any utilities: gains recomputed from the sorted members."""
 
     def __init__(self, U, w, lam):
-        from sklweights.selection._rules import marginal_gain_matrix
-
         self.U, self.w, self.lam, self._mgm = U, w, lam, marginal_gain_matrix
 
     def root(self):
@@ -182,6 +183,7 @@ def branch_and_bound(
     gc=None,
     *,
     incumbent=None,
+    greedy=None,
     max_nodes=None,
     deadline=None,
     collect=None,
@@ -198,6 +200,12 @@ def branch_and_bound(
         Disjoint groups only.
     incumbent : array of candidate indices or None
         A feasible committee to start from; None starts from the greedy one.
+    greedy : callable or None
+        ``greedy(U, weights, lam, k, gc)``: the greedy committee (or None) of
+        rules other than Chamberlin-Courant, which has its own
+        (:func:`greedy_cc`); the caller passes it (the solvers' sequential
+        rule), so that this module needs nothing from them. None and no
+        ``incumbent``: the search starts with no committee.
     max_nodes : int or None
         Stop with status ``"node_limit"`` after this many expanded nodes.
     deadline : float or None
@@ -251,10 +259,8 @@ def branch_and_bound(
     if incumbent is None and collect is None:
         if cc:
             incumbent = greedy_cc(Us, w, k, gc)
-        else:
-            from sklweights.selection._solvers import solve_greedy
-
-            incumbent = solve_greedy(Us, w, lam, k, gc)
+        elif greedy is not None:
+            incumbent = greedy(Us, w, lam, k, gc)
     if incumbent is not None:
         W0 = np.sort(np.asarray(incumbent, dtype=np.intp))
         best["val"] = value(W0)
@@ -367,8 +373,6 @@ def greedy_cc(U, w, k, gc=None):
     feasibility check of the other solvers); None when no feasible committee
     exists.
     """
-    from sklweights.selection._solvers import make_feasibility_check
-
     m = U.shape[1]
     UT = np.ascontiguousarray(U.T)
     feasible = make_feasibility_check(gc, k)

@@ -234,3 +234,54 @@ def build_constraints(
                 f"k={k} ({dict(zip(labels, upper.tolist()))})."
             )
     return gc
+
+
+# ------------------------------------------------------------------ feasibility
+def _can_complete_disjoint(gc, gi, chosen_mask, k):
+    m = chosen_mask.shape[0]
+    r = int(chosen_mask.sum())
+    rest = k - r
+    if rest < 0:
+        return False
+    G = len(gc.labels)
+    cnt = np.bincount(gi[chosen_mask & (gi >= 0)], minlength=G)
+    if np.any(cnt > gc.upper):
+        return False
+    deficit = np.maximum(gc.lower - cnt, 0).sum()
+    if deficit > rest:
+        return False
+    avail = np.bincount(gi[~chosen_mask & (gi >= 0)], minlength=G)
+    ungrouped = int(np.sum(~chosen_mask & (gi < 0)))
+    capacity = np.minimum(gc.upper - cnt, avail).sum() + ungrouped
+    return capacity >= rest and r + int(np.sum(~chosen_mask)) >= k and m >= k
+
+
+def _can_complete_milp(gc, chosen_mask, k):
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    m = chosen_mask.shape[0]
+    A = np.vstack([np.ones((1, m)), gc.membership.astype(float)])
+    lb = np.concatenate([[k], gc.lower])
+    ub = np.concatenate([[k], gc.upper])
+    res = milp(
+        np.zeros(m),
+        integrality=np.ones(m),
+        bounds=Bounds(chosen_mask.astype(float), np.ones(m)),
+        constraints=[LinearConstraint(A, lb, ub)],
+    )
+    return res.status == 0
+
+
+def make_feasibility_check(gc, k):
+    """``feasible(mask)``: whether a partial committee can still meet the bounds.
+
+    ``mask`` marks the chosen candidates; with ``gc`` None only the size is
+    checked. Disjoint groups are checked by counting, overlapping ones by a
+    feasibility MILP.
+    """
+    if gc is None:
+        return lambda mask: int(mask.sum()) <= k
+    if gc.disjoint:
+        gi = gc.group_index
+        return lambda mask: _can_complete_disjoint(gc, gi, mask, k)
+    return lambda mask: _can_complete_milp(gc, mask, k)

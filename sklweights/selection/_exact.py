@@ -10,6 +10,7 @@ by rounding: ``1 + 1/2 + 1/6`` is ``1.6666666666666667`` summed in this order
 and ``1.6666666666666665`` in the reverse one.
 """
 
+import math
 from fractions import Fraction
 from math import gcd
 
@@ -19,6 +20,8 @@ import numpy as np
 # error of a committee score is about n * 2.2e-16 * scale, so this leaves a
 # factor of 1e6 / n of room.
 TOL = 1e-9
+# Identical voters are merged (one np.unique over the rows) above this many
+_MERGE_MIN_VOTERS = 64
 
 
 def exact_array(values):
@@ -36,8 +39,8 @@ def exact_array(values):
 
 def tie_tolerance(U, weights, lam):
     """Float tolerance below which two scores are compared exactly."""
-    scale = float(np.sum(np.abs(weights))) * float(np.max(np.abs(U), initial=0.0))
-    scale *= max(float(np.sum(np.abs(lam))), 1.0)
+    scale = float(np.abs(weights).sum()) * float(np.abs(U).max(initial=0.0))
+    scale *= max(float(np.abs(lam).sum()), 1.0)
     return TOL * max(scale, 1.0)
 
 
@@ -48,13 +51,59 @@ def floats_are_exact(U, weights, lam_exact, divisor=None):
     AV, CC) whose sums stay below 2**53: every partial sum is then an
     integer that a float holds exactly, so ties need no second look.
     """
-    if divisor is not None or any(int(x) != x for x in lam_exact):
+    if divisor is not None:
         return False
+    lam = [x if type(x) is Fraction else Fraction(x) for x in lam_exact]
+    if any(x.denominator != 1 for x in lam):
+        return False
+    lam_total = sum(abs(x.numerator) for x in lam)  # int sums: no Fractions
     w = np.asarray(weights, dtype=float)
-    if not (np.all(w == np.rint(w)) and np.all(U == np.rint(U))):
+    U = np.asarray(U)
+    if not (w == np.rint(w)).all():
         return False
-    scale = float(np.sum(np.abs(w))) * float(np.max(np.abs(U), initial=0.0))
-    return scale * max(sum(abs(x) for x in lam_exact), 1) < 2.0**52
+    if U.dtype.kind == "f" and not (U == np.rint(U)).all():
+        return False
+    scale = float(np.abs(w).sum()) * float(np.abs(U).max(initial=0.0))
+    return scale * max(lam_total, 1) < 2.0**52
+
+
+def integer_scaled(U, weights, lam_exact, divisor=None):
+    """The problem scaled to integers that floats hold exactly, or None.
+
+    For integer utilities, weights and divisors and rational OWA weights
+    (approval ballots under AV, SAV, PAV, SLAV, CC), ``w_v L / d_v`` (``L``
+    the least common multiple of the divisors ``d_v``) and ``lam_j D`` (``D``
+    that of the OWA weights' denominators) are integers. Every score and gain
+    is then the exact one times the positive constant ``L D``, an integer: in
+    floats, exact while the scale stays below ``2**52``, so ties are exact
+    ties and need no :class:`ExactScorer`. Returns float arrays ``(U, w,
+    lam)`` holding those integers, or None where a value is not an integer or
+    a sum could leave the exact range.
+    """
+    U = np.asarray(U)
+    w = np.asarray(weights, dtype=float)
+    if U.dtype.kind == "f" and not (U == np.rint(U)).all():
+        return None
+    if not (w == np.rint(w)).all():
+        return None
+    limit = 2**52
+    big = float(np.abs(U).max(initial=0.0))
+    if big >= limit or float(w.max(initial=0.0)) >= limit:
+        return None
+    wi = [int(x) for x in w.tolist()]
+    if divisor is not None:
+        d = np.asarray(divisor, dtype=float)
+        if not ((d == np.rint(d)).all() and (d > 0).all() and (d < limit).all()):
+            return None
+        d = [int(x) for x in d.tolist()]
+        L = math.lcm(*set(d))
+        wi = [a * (L // b) for a, b in zip(wi, d)]
+    lam = [x if type(x) is Fraction else Fraction(x) for x in lam_exact]
+    dl = math.lcm(*(x.denominator for x in lam))
+    li = [x.numerator * (dl // x.denominator) for x in lam]
+    if int(big) * max(sum(abs(x) for x in li), 1) * max(sum(wi), 1) >= limit:
+        return None
+    return U.astype(float), np.array(wi, dtype=float), np.array(li, dtype=float)
 
 
 def _lcm_denominators(values):
@@ -82,6 +131,60 @@ class ExactScorer:
         self._built = False
 
     def _build(self):
+        if not self._build_integral():
+            self._build_general()
+        self._built = True
+
+    def _build_integral(self):
+        """Integer utilities, weights and divisors (approvals, SAV): no Fractions.
+
+        Each voter's weight becomes ``w_v * L / d_v`` for ``L`` the least
+        common multiple of the divisors, an integer: scores are scaled by the
+        positive constant ``L`` (times the OWA weights' common denominator).
+        Returns False where a value is not an integer below ``2**53``.
+        """
+        U, weights, lam_exact, divisor, key = self._args
+        U = np.asarray(U)
+        w = np.asarray(weights, dtype=float)
+        limit = 2.0**53
+        if U.dtype.kind == "f" and not (
+            (U == np.rint(U)).all() and (np.abs(U) < limit).all()
+        ):
+            return False
+        if not ((w == np.rint(w)).all() and (np.abs(w) < limit).all()):
+            return False
+        wi = [int(x) for x in w.tolist()]
+        if divisor is not None:
+            d = np.asarray(divisor, dtype=float)
+            if not ((d == np.rint(d)).all() and (d > 0).all() and (d < limit).all()):
+                return False
+            d = [int(x) for x in d.tolist()]
+            L = math.lcm(*set(d))
+            wi = [a * (L // b) for a, b in zip(wi, d)]
+        n, m = U.shape
+        rows = U if key is None else np.hstack([U, key])
+        if n > _MERGE_MIN_VOTERS:  # identical voters merged, weights summed
+            rows, inv = np.unique(rows, axis=0, return_inverse=True)
+            wu = [0] * rows.shape[0]
+            for i, a in zip(inv.ravel().tolist(), wi):
+                wu[i] += a
+            wi = wu
+        lam = list(lam_exact)
+        dl = _lcm_denominators(lam)
+        li = [int(x * dl) for x in lam]
+        Ui = rows[:, :m].astype(np.int64)
+        big = int(np.abs(Ui).max(initial=0))
+        bound = big * sum(abs(x) for x in li) * sum(abs(x) for x in wi)
+        dtype = np.int64 if bound < 2**62 else object
+        if dtype is object:
+            Ui = Ui.astype(object)
+        self.U = Ui
+        self.w = np.array(wi, dtype=dtype)
+        self.lam = np.array(li, dtype=dtype)
+        self.key = None if key is None else rows[:, m:]
+        return True
+
+    def _build_general(self):
         U, weights, lam_exact, divisor, key = self._args
         rows = U if key is None else np.hstack([U, key])
         uniq, inv = np.unique(rows, axis=0, return_inverse=True)
@@ -116,7 +219,6 @@ class ExactScorer:
             Ui, wi, li = Ui.astype(np.int64), wi.astype(np.int64), li.astype(np.int64)
         self.U, self.w, self.lam = Ui, wi, li
         self.key = None if key is None else uniq[:, m:]
-        self._built = True
 
     def scores(self, committees):
         """Exact scores of committees ``(B, r)`` (candidate indices); ``(B,)``."""

@@ -16,6 +16,7 @@ by position rather than by utility, and the solvers get the order as a
 separate ``key``.
 """
 
+import functools
 import numbers
 import warnings
 from fractions import Fraction
@@ -130,14 +131,8 @@ def owa_vector_exact(rule, size, owa=None):
     Named rules give exact rationals (``1/j`` for PAV, ``1/(2j - 1)`` for
     SLAV); a user-given ``owa`` gives the exact values of its floats.
     """
-    if rule in _SEPARABLE:
-        return [Fraction(1)] * size
-    if rule in _CC:
-        return [Fraction(int(j == 0)) for j in range(size)]
-    if rule == "pav":
-        return [Fraction(1, j) for j in range(1, size + 1)]
-    if rule == "slav":
-        return [Fraction(1, 2 * j - 1) for j in range(1, size + 1)]
+    if rule != "owa":
+        return list(_named_owa_exact(rule, int(size)))
     lam = np.asarray(owa, dtype=float).ravel()
     if lam.size < size:
         raise ValueError(
@@ -147,8 +142,29 @@ def owa_vector_exact(rule, size, owa=None):
     return [Fraction(float(x)) for x in lam[:size]]
 
 
+@functools.lru_cache(maxsize=256)
+def _named_owa_exact(rule, size):
+    """Exact OWA weights of a named rule, a tuple (cached: never mutated)."""
+    if rule in _SEPARABLE:
+        return (Fraction(1),) * size
+    if rule in _CC:
+        return tuple(Fraction(int(j == 0)) for j in range(size))
+    if rule == "pav":
+        return tuple(Fraction(1, j) for j in range(1, size + 1))
+    if rule == "slav":
+        return tuple(Fraction(1, 2 * j - 1) for j in range(1, size + 1))
+    raise ValueError(f"rule must be one of {RULES}; got {rule!r}.")
+
+
+@functools.lru_cache(maxsize=256)
+def _named_owa_float(rule, size):
+    return tuple(float(x) for x in _named_owa_exact(rule, size))
+
+
 def owa_vector(rule, size, owa=None):
     """The OWA vector of a rule for committees of ``size`` members (floats)."""
+    if rule != "owa":
+        return np.array(_named_owa_float(rule, int(size)))
     return np.array([float(x) for x in owa_vector_exact(rule, size, owa)])
 
 
@@ -348,7 +364,8 @@ def _check_int(value, name, low, high):
 
 def is_separable(lam):
     """Whether an OWA vector is constant (the rule is a sum of candidate scores)."""
-    return bool(np.all(lam == lam[0]))
+    lam = np.asarray(lam)
+    return bool((lam == lam[0]).all())
 
 
 def candidate_scores(U, weights=None):

@@ -12,7 +12,12 @@ from sklearn.feature_selection import SelectorMixin
 from sklearn.utils import check_random_state
 
 from sklweights.selection._bounds import build_constraints
-from sklweights.selection._exact import ExactScorer, floats_are_exact, tie_tolerance
+from sklweights.selection._exact import (
+    ExactScorer,
+    floats_are_exact,
+    integer_scaled,
+    tie_tolerance,
+)
 from sklweights.selection._rules import (
     INPUTS,
     RULES,
@@ -57,6 +62,80 @@ from sklweights.utils._solver import (
 )
 
 SOLVERS = ("auto", "sort", "bnb", "milp", "brute_force", "greedy")
+
+
+# Cheap checks of the constructor parameters for the common case. Each accepts
+# a subset of what ``_parameter_constraints`` accepts (exact built-in types,
+# no numpy scalars), so anything it refuses goes to scikit-learn's own
+# validation, which raises its usual InvalidParameterError or accepts a value
+# these checks are too narrow for.
+_RULE_SET = frozenset(RULES)
+_INPUT_SET = frozenset(INPUTS)
+_SOLVER_SET = frozenset(SOLVERS)
+_ARRAY_TYPES = (list, tuple, np.ndarray)
+
+
+def _positive_int(value, low):
+    return type(value) is int and value >= low
+
+
+def _params_look_valid(est):
+    """Whether ``est``'s parameters surely meet ``_parameter_constraints``."""
+    time_limit = est.time_limit
+    random_state = est.random_state
+    return (
+        _positive_int(est.k, 1)
+        and type(est.rule) is str
+        and est.rule in _RULE_SET
+        and (est.positional is None or isinstance(est.positional, _ARRAY_TYPES))
+        and (est.owa is None or isinstance(est.owa, _ARRAY_TYPES))
+        and (est.approval_top is None or _positive_int(est.approval_top, 1))
+        and (
+            est.candidate_groups is None
+            or isinstance(est.candidate_groups, _ARRAY_TYPES)
+        )
+        and (est.group_bounds is None or type(est.group_bounds) is dict)
+        and type(est.proportional) is bool
+        and _positive_int(est.slack, 0)
+        and type(est.input) is str
+        and est.input in _INPUT_SET
+        and type(est.solver) is str
+        and est.solver in _SOLVER_SET
+        and (
+            time_limit is None
+            or (type(time_limit) in (int, float) and 0 < time_limit < math.inf)
+        )
+        and (est.max_committees is None or _positive_int(est.max_committees, 1))
+        and (
+            random_state is None
+            or (type(random_state) is int and 0 <= random_state <= 2**32 - 1)
+            or type(random_state) is np.random.RandomState
+        )
+    )
+
+
+def _validate_fit_input(est, X):
+    """``validate_data(est, X, reset=True, dtype="numeric")``, short-cut.
+
+    A plain 2-D numpy array of integers or finite floats with at least one
+    row and column is what ``validate_data`` would return unchanged; then
+    only the attributes it sets are set. Anything else (lists, DataFrames,
+    NaN, bad shapes) goes through ``validate_data`` for its conversion,
+    ``feature_names_in_`` and error messages.
+    """
+    if (
+        type(X) is np.ndarray
+        and X.ndim == 2
+        and X.dtype.kind in "iuf"
+        and X.shape[0] > 0
+        and X.shape[1] > 0
+        and (X.dtype.kind != "f" or np.isfinite(X).all())
+    ):
+        if hasattr(est, "feature_names_in_"):
+            del est.feature_names_in_
+        est.n_features_in_ = X.shape[1]
+        return X
+    return validate_data(est, X, reset=True, dtype="numeric")
 
 
 def _committee_indices(committee, m):
@@ -509,6 +588,13 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
         self.max_committees = max_committees
         self.random_state = random_state
 
+    def _validate_params(self):
+        # called by _fit_context; scikit-learn's check (with get_params and
+        # its messages) only where the cheap one is unsure
+        if type(self) is FairCommitteeSelector and _params_look_valid(self):
+            return
+        super()._validate_params()
+
     def _resolve(self, m):
         return resolve_rule(
             self.rule,
@@ -565,6 +651,23 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
             )
         return solver
 
+    def _top_k(self, U, w, lam, k, divisor, raw):
+        """The sorting path with no groups, on exact floats; None if not exact."""
+        if lam[0] > 0 and floats_are_exact(raw, w, [1], divisor):
+            cs = w @ raw  # integer scores: ties are exact ties
+        else:
+            lam_exact = owa_vector_exact(self.rule, k, self.owa)
+            if lam_exact[0] <= 0:
+                return None
+            scaled = integer_scaled(raw, w, lam_exact[:1], divisor)
+            if scaled is None:
+                return None  # the general path decides near ties exactly
+            cs = scaled[1] @ scaled[0]
+        tie_order = None
+        if self.random_state is not None:
+            tie_order = check_random_state(self.random_state).permutation(U.shape[1])
+        return solve_sort(cs, k, None, tie_order)
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None):
         """Select the best committee for the voters in ``X``.
@@ -582,7 +685,7 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
         -------
         self : object
         """
-        X = validate_data(self, X, reset=True, dtype="numeric")
+        X = _validate_fit_input(self, X)
         n, m = X.shape
         k = self.k
         if k > m:
@@ -591,9 +694,12 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
             )
         s, lam = self._resolve(m)
         U, key, divisor, raw = utility_matrix(X, self.input, s, self.rule)
-        w = _check_sample_weight(sample_weight, U, dtype=float)
-        if np.any(w < 0):
-            raise ValueError("sample_weight must be non-negative.")
+        if sample_weight is None:
+            w = np.ones(n)
+        else:
+            w = _check_sample_weight(sample_weight, U, dtype=float)
+            if np.any(w < 0):
+                raise ValueError("sample_weight must be non-negative.")
         gc = build_constraints(
             self.candidate_groups,
             self.group_bounds,
@@ -602,8 +708,22 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
             k,
             m,
         )
-        solver = self._route(lam, key, gc, n, m)
         limit = self.max_committees
+        if (
+            gc is None
+            and limit is None
+            and self.solver in ("auto", "sort")
+            and is_separable(lam)
+        ):
+            # AV, SAV, Borda, SNTV, Bloc with no groups: the k best candidate
+            # scores, no solver set-up
+            W = self._top_k(U, w, lam, k, divisor, raw)
+            if W is not None:
+                result = SolverResult(OPTIMAL, "optimal", "sort")
+                return self._store(
+                    W, W[None, :], False, result, 0.0, U, w, lam, key, gc, s
+                )
+        solver = self._route(lam, key, gc, n, m)
         if (
             limit is not None
             and solver != "greedy"
@@ -622,17 +742,27 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
                 )
         lam_exact = owa_vector_exact(self.rule, k, self.owa)
         exact = ExactScorer(raw, w, lam_exact, divisor=divisor, key=key)
-        # ties decided exactly in the sort and greedy paths (None: the floats
-        # are exact already)
-        tie_check = None if floats_are_exact(raw, w, lam_exact, divisor) else exact
-        tol = tie_tolerance(U, w, lam)
+        # The sort and greedy paths decide ties exactly: on the floats where
+        # they are exact already, else on the problem scaled to integers
+        # (approvals: SAV, PAV, SLAV), else by ExactScorer within ``tol``.
+        tie_check, tol = None, 0.0
+        Ut, wt, lamt = U, w, lam
+        if solver in ("sort", "greedy") and not floats_are_exact(
+            raw, w, lam_exact, divisor
+        ):
+            scaled = integer_scaled(raw, w, lam_exact, divisor)
+            if scaled is None:
+                tie_check = exact
+                tol = tie_tolerance(U, w, lam)
+            else:
+                Ut, wt, lamt = scaled
         tie_order = None
         if self.random_state is not None:
             tie_order = check_random_state(self.random_state).permutation(m)
         t0 = time.perf_counter()
         gap = 0.0
         if solver == "sort":
-            cs = (w @ U) * lam[0]
+            cs = (wt @ Ut) * lamt[0]
             W = solve_sort(
                 cs,
                 k,
@@ -654,7 +784,7 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
             result = SolverResult(OPTIMAL, "optimal", "brute_force")
         elif solver == "greedy":
             W = solve_greedy(
-                U, w, lam, k, gc, tie_order, key=key, exact=tie_check, tol=tol
+                Ut, wt, lamt, k, gc, tie_order, key=key, exact=tie_check, tol=tol
             )
             if W is None:
                 raise ValueError(
@@ -697,6 +827,12 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
             if not any(np.array_equal(W, c) for c in committees):
                 # the float optimum lost an exact comparison to a near tie
                 W = committees[0]
+        return self._store(W, committees, complete, result, gap, U, w, lam, key, gc, s)
+
+    def _store(self, W, committees, complete, result, gap, U, w, lam, key, gc, s):
+        """Set the fitted attributes from a solver's committee and status."""
+        m = U.shape[1]
+        certified = result.status == OPTIMAL
         self.selected_ = W
         self.support_ = np.zeros(m, dtype=bool)
         self.support_[self.selected_] = True

@@ -22,13 +22,23 @@ where ``s`` is not non-increasing).
   branch and bound's collect mode or by enumeration, decided exactly.
 """
 
+import functools
 import itertools
 import math
 import time
 
 import numpy as np
 
-from sklweights.selection._exact import refined_order
+from sklweights.selection._bnb import (
+    COLLECT_LIMIT,
+    MAX_ENTRIES,
+    NODE_LIMIT,
+    OPTIMAL_BNB,
+    TIME_LIMIT,
+    branch_and_bound,
+)
+from sklweights.selection._bounds import make_feasibility_check
+from sklweights.selection._exact import refined_order, tie_tolerance
 from sklweights.selection._rules import (
     candidate_scores,
     is_separable,
@@ -58,7 +68,7 @@ def merge_voters(U, weights):
 def is_cc_owa(lam):
     """Chamberlin-Courant's OWA vector: ``(lam_1 > 0, 0, ..., 0)``."""
     lam = np.asarray(lam)
-    return bool(lam[0] > 0 and np.all(lam[1:] == 0))
+    return bool(lam[0] > 0 and not lam[1:].any())
 
 
 def needs_concave(lam, key=None):
@@ -67,9 +77,10 @@ def needs_concave(lam, key=None):
     ``key`` is not None for rankings whose positional vector is not
     non-increasing (members are then ordered by position, not utility).
     """
+    lam = np.asarray(lam)
     if is_separable(lam):
         return None
-    if np.any(np.diff(lam) > 1e-12):
+    if (lam[1:] - lam[:-1] > 1e-12).any():
         return "the OWA vector is not non-increasing"
     if key is not None:
         return "the positional vector is not non-increasing"
@@ -80,9 +91,9 @@ def is_thiele(lam, key=None):
     """Rules the branch and bound solves: non-increasing ``lam >= 0``."""
     lam = np.asarray(lam)
     return bool(
-        needs_concave(lam, key) is None
-        and key is None
-        and np.all(lam >= 0)
+        key is None
+        and needs_concave(lam, key) is None
+        and (lam >= 0).all()
         and lam[0] > 0
     )
 
@@ -131,51 +142,6 @@ def solve_sort(cand_scores, k, gc, tie_order=None, exact=None, tol=0.0):
     return np.flatnonzero(chosen)
 
 
-# ------------------------------------------------------------------ feasibility
-def _can_complete_disjoint(gc, gi, chosen_mask, k):
-    m = chosen_mask.shape[0]
-    r = int(chosen_mask.sum())
-    rest = k - r
-    if rest < 0:
-        return False
-    G = len(gc.labels)
-    cnt = np.bincount(gi[chosen_mask & (gi >= 0)], minlength=G)
-    if np.any(cnt > gc.upper):
-        return False
-    deficit = np.maximum(gc.lower - cnt, 0).sum()
-    if deficit > rest:
-        return False
-    avail = np.bincount(gi[~chosen_mask & (gi >= 0)], minlength=G)
-    ungrouped = int(np.sum(~chosen_mask & (gi < 0)))
-    capacity = np.minimum(gc.upper - cnt, avail).sum() + ungrouped
-    return capacity >= rest and r + int(np.sum(~chosen_mask)) >= k and m >= k
-
-
-def _can_complete_milp(gc, chosen_mask, k):
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
-    m = chosen_mask.shape[0]
-    A = np.vstack([np.ones((1, m)), gc.membership.astype(float)])
-    lb = np.concatenate([[k], gc.lower])
-    ub = np.concatenate([[k], gc.upper])
-    res = milp(
-        np.zeros(m),
-        integrality=np.ones(m),
-        bounds=Bounds(chosen_mask.astype(float), np.ones(m)),
-        constraints=[LinearConstraint(A, lb, ub)],
-    )
-    return res.status == 0
-
-
-def make_feasibility_check(gc, k):
-    if gc is None:
-        return lambda mask: int(mask.sum()) <= k
-    if gc.disjoint:
-        gi = gc.group_index
-        return lambda mask: _can_complete_disjoint(gc, gi, mask, k)
-    return lambda mask: _can_complete_milp(gc, mask, k)
-
-
 # ---------------------------------------------------------------------- greedy
 def solve_greedy(
     U, weights, lam, k, gc, tie_order=None, *, key=None, exact=None, tol=0.0
@@ -187,15 +153,22 @@ def solve_greedy(
     first in ``tie_order`` (default: the lower index), as in the sequential
     Thiele rules.
     """
-    m = U.shape[1]
+    n, m = U.shape
     feasible = make_feasibility_check(gc, k)
     chosen = []
     mask = np.zeros(m, dtype=bool)
     idx = np.arange(m) if tie_order is None else np.asarray(tie_order)
     rank = np.empty(m, dtype=np.intp)
     rank[idx] = np.arange(m)
+    # 0/1 utilities ordered by utility: a voter who approves c and j members
+    # gains lam[j] from c, so the gains are one product per step
+    approval = key is None and bool(((U == 0) | (U == 1)).all())
+    approved = np.zeros(n, dtype=np.intp)
     for step in range(k):
-        gains = weights @ marginal_gain_matrix(U, chosen, lam[: step + 1], key)
+        if approval:
+            gains = (weights * lam[approved]) @ U
+        else:
+            gains = weights @ marginal_gain_matrix(U, chosen, lam[: step + 1], key)
         gains[mask] = -np.inf
         order = idx[np.argsort(-gains[idx], kind="stable")]
         order = order[~mask[order]]
@@ -219,6 +192,8 @@ def solve_greedy(
         if picked is None:
             return None
         chosen.append(int(picked))
+        if approval:
+            approved += U[:, picked] == 1
     return np.sort(np.asarray(chosen, dtype=np.intp))
 
 
@@ -232,12 +207,25 @@ def _check_enumerable(m, k):
         )
 
 
-def _committee_blocks(U, weights, lam, k, gc, key=None):
-    """Feasible committees in lexicographic blocks, with their float values."""
-    n, m = U.shape
-    separable = is_separable(lam)
-    cs = candidate_scores(U, weights) * lam[0] if separable else None
-    chunk = max(1, int(4_000_000 // max(1, n * k)))
+# C(m, k) index arrays up to this many rows are kept (small instances, where
+# building them is a good part of the enumeration's time)
+_CACHED_COMBINATIONS_MAX = 20_000
+
+
+@functools.lru_cache(maxsize=64)
+def _all_combinations(m, k):
+    """Every size-k subset of range(m), lexicographic, ``(C(m, k), k)``; read-only."""
+    block = np.fromiter(
+        itertools.chain.from_iterable(itertools.combinations(range(m), k)),
+        dtype=np.intp,
+        count=math.comb(m, k) * k,
+    ).reshape(-1, k)
+    block.flags.writeable = False
+    return block
+
+
+def _combination_chunks(m, k, chunk):
+    """The size-k subsets of range(m) in lexicographic blocks of ``chunk``."""
     combos_iter = itertools.combinations(range(m), k)
     while True:
         block = np.fromiter(
@@ -246,7 +234,21 @@ def _committee_blocks(U, weights, lam, k, gc, key=None):
         )
         if block.size == 0:
             return
-        block = block.reshape(-1, k)
+        yield block.reshape(-1, k)
+
+
+def _committee_blocks(U, weights, lam, k, gc, key=None):
+    """Feasible committees in lexicographic blocks, with their float values."""
+    n, m = U.shape
+    separable = is_separable(lam)
+    cs = candidate_scores(U, weights) * lam[0] if separable else None
+    chunk = max(1, int(4_000_000 // max(1, n * k)))
+    total = math.comb(m, k)
+    if total <= min(chunk, _CACHED_COMBINATIONS_MAX):
+        blocks = iter((_all_combinations(m, k),))
+    else:
+        blocks = _combination_chunks(m, k, chunk)
+    for block in blocks:
         if gc is not None:
             cnt = gc.membership[:, block].sum(axis=2)  # (G, B)
             ok = np.all((cnt >= gc.lower[:, None]) & (cnt <= gc.upper[:, None]), axis=0)
@@ -656,13 +658,6 @@ def solve_bnb(U, weights, lam, k, gc, *, time_limit=None, max_nodes=BNB_MAX_NODE
     bound go to the MILP, which gets the rest of ``time_limit``. Returns
     ``(committee, SolverResult, gap)`` like :func:`solve_milp`.
     """
-    from sklweights.selection._bnb import (
-        MAX_ENTRIES,
-        NODE_LIMIT,
-        OPTIMAL_BNB,
-        branch_and_bound,
-    )
-
     t0 = time.perf_counter()
     deadline = None if time_limit is None else t0 + float(time_limit)
     n, m = U.shape
@@ -673,7 +668,14 @@ def solve_bnb(U, weights, lam, k, gc, *, time_limit=None, max_nodes=BNB_MAX_NODE
         # the greedy certificate, which is what settles large k)
         return solve_milp(U, weights, lam, k, gc, time_limit=time_limit)
     W, val, bound, status, nodes = branch_and_bound(
-        U, weights, lam, k, gc, max_nodes=max_nodes, deadline=deadline
+        U,
+        weights,
+        lam,
+        k,
+        gc,
+        greedy=solve_greedy,
+        max_nodes=max_nodes,
+        deadline=deadline,
     )
     name = "branch-and-bound"
     if status == OPTIMAL_BNB:
@@ -739,9 +741,6 @@ def optimal_committees(
         False when more than ``limit`` optimal committees exist (or the
         deadline stopped the enumeration).
     """
-    from sklweights.selection._bnb import COLLECT_LIMIT, TIME_LIMIT, branch_and_bound
-    from sklweights.selection._exact import tie_tolerance
-
     best = np.sort(np.asarray(best, dtype=np.intp))
     target = float(weights @ per_voter_scores(U, best, lam, key))
     tol = tie_tolerance(U, weights, lam)
