@@ -211,6 +211,8 @@ def constrained_model(
         lower = np.maximum(margin, floor[active[:, 0], active[:, 1] - 1])
         lam0 = np.array([prev.get(tuple(r), 0.0) for r in active.tolist()])
         sol = _qp_dual_newton(Hs, g, z, pen, lam1, A, lower, inner_tol, lam0)
+        if sol is None and _USE_ACTIVE_SET:
+            sol = _qp_active_set(Hs, g, z, pen, lam1, A, lower, inner_tol, lam0)
         if sol is None:
             sol = _qp_clarabel(Hs, g, z, pen, lam1, A, lower)
         if sol is None:
@@ -390,6 +392,10 @@ def _model_minimiser_near(
     return give_up()
 
 
+# the exact primal active-set QP (:class:`_PrimalActiveSetQP`) between the
+# dual Newton step and the interior point; off until its tests are complete
+_USE_ACTIVE_SET = False
+
 # the dual Newton step's dense least-squares solve is skipped (interior point
 # instead) above this many binding rows (and twice the free coordinates)
 _DUAL_NEWTON_MAX_ROWS = 200
@@ -510,6 +516,399 @@ def _qp_dual_newton(
         if not np.any(lam_t != lam):
             return None  # no progress possible here
         lam, u, r, phi, S, F = lam_t, u_t, r_t, phi_t, S_t, F_t
+    return None
+
+
+class _PrimalActiveSetQP:
+    """The constrained model by a primal active-set method (orthant-wise for L1).
+
+    Minimises ``g'(u-z) + (u-z)'H(u-z)/2 + lam1 |u_pen|_1`` subject to
+    ``A u >= margin`` from the feasible point ``z``. Within an orthant (the
+    signs ``sigma`` of the free penalised coordinates) the model is a smooth
+    quadratic, and the L1 term adds the bound constraints ``sigma_j u_j >= 0``;
+    a penalised coordinate at zero is an equality ``u_j = 0`` whose multiplier
+    ``mu_j`` (the model's gradient there) may be at most ``lam1`` in size.
+    The working set holds constraint rows ``R`` (at equality) and fixed
+    coordinates ``F``. Each iteration solves the equality-constrained model on
+    the working set exactly; where that step is blocked by a row or by a
+    coordinate reaching zero, the blocking constraint enters (it is
+    independent of the working set, so the working set stays of full rank);
+    at the minimiser of the working set a row with a negative multiplier, or
+    a fixed coordinate with ``|mu_j| > lam1`` (it is released with the sign
+    that lowers the model), leaves. The objective decreases monotonically;
+    a certificate (stationarity to ``tol``, feasibility and complementarity
+    to ``1e-3 * min margin``) is checked with the exact ``H`` at the end.
+
+    The equality-constrained steps use one Cholesky factor of ``H`` on the
+    support ``S0`` (the unpenalised coordinates, those nonzero at ``z`` and
+    those that enter later, which refactor) and a Schur complement on the
+    working set: with ``C`` the working-set rows and ``Y = H^-1 C'``, the
+    step is ``d = -H^-1 q + Y nu``, ``(C Y) nu = C H^-1 q``, so a change of
+    the working set costs a dense solve of its own size (tens), not a
+    factorisation of the support (hundreds). Where ``H`` is singular on the
+    support (classes of one or two rows), the factor is that of
+    ``H + delta I`` and the solve is repeated as a proximal-point iteration
+    (the ``delta`` term centred at the last solution, warm-started with its
+    working set) until the certificate holds with the exact ``H``.
+    """
+
+    #: a Cholesky factor whose smallest pivot ratio is below this is
+    #: treated as singular (then the proximal ridge is used)
+    pivot_rtol = 1e-9
+    #: relative proximal ridge on a singular support
+    ridge_rtol = 1e-7
+    #: starting rows: multipliers of the last solve above this fraction of
+    #: the largest
+    start_rtol = 1e-6
+    #: a step component below this fraction (of its scale) does not block
+    direction_rtol = 1e-11
+    #: a Schur complement of the working set with a pivot ratio below this
+    #: hands the step to the full KKT system
+    schur_rtol = 1e-10
+    #: proximal-point rounds at most
+    max_prox = 30
+
+    def __init__(self, H, g, z, pen, lam1, A, margin, tol):
+        self.H, self.g, self.z, self.pen, self.lam1 = H, g, z, pen, float(lam1)
+        self.A = A
+        self.b = np.array(np.broadcast_to(margin, (A.shape[0],)), dtype=np.float64)
+        self.tol = tol
+        self.n_iter = 0
+        self.m = z.size
+        dmax = float(np.max(np.abs(np.diag(H)))) if self.m else 1.0
+        self.dscale = max(dmax, 1e-300)
+        self.ftol = (
+            max(1e-3 * float(np.abs(self.b).min()), 1e-12) if self.b.size else 0.0
+        )
+
+    # -- the support's factorisation ------------------------------------
+    def _factorise(self, S0, delta):
+        self.s0 = np.flatnonzero(S0)
+        self.S0 = S0.copy()
+        self.loc = np.full(self.m, -1, dtype=np.intp)
+        self.loc[self.s0] = np.arange(self.s0.size)
+        self.Hss = Hs = self.H[np.ix_(self.s0, self.s0)]
+        if delta > 0:
+            Hs = Hs + delta * np.eye(self.s0.size)
+        F = _factor(Hs)
+        if F is not None:
+            piv = np.abs(np.diag(F[0])) ** 2
+            if piv.min() < self.pivot_rtol * piv.max() and delta == 0:
+                F = None
+        if F is None:
+            if delta > 0:
+                return False
+            # singular on the support: the proximal ridge from now on
+            return self._factorise(S0, self.ridge_rtol * self.dscale)
+        self.F = F
+        self.delta = delta
+        self.As = self.A[:, self.s0]
+        self.HiA = _factor_solve(F, self.As.T) if self.A.shape[0] else None
+        # A H^-1 A' once per factorisation: the working set's Schur
+        # complement is then gathered, not multiplied, at each iteration
+        self.AHA = self.As @ self.HiA if self.A.shape[0] else None
+        self.cols = {}
+        return True
+
+    def _independent(self, rows):
+        MF = _factor(self.As[rows] @ self.HiA[:, rows])
+        if MF is None:
+            return False
+        piv = np.abs(np.diag(MF[0])) ** 2
+        return bool(piv.min() >= self.pivot_rtol * piv.max())
+
+    def _hinv_col(self, j):
+        c = self.cols.get(j)
+        if c is None:
+            e = np.zeros(self.s0.size)
+            e[self.loc[j]] = 1.0
+            c = self.cols[j] = _factor_solve(self.F, e)
+        return c
+
+    def _kkt_step(self, q, x, Rl, Fl):
+        """``(d, nu)`` from the symmetric indefinite KKT system, or None."""
+        s0 = self.s0
+        ns = s0.size
+        C = np.zeros((len(Rl) + len(Fl), ns))
+        C[: len(Rl)] = self.As[Rl]
+        C[np.arange(len(Rl), len(Rl) + len(Fl)), self.loc[Fl]] = 1.0
+        c = np.zeros(C.shape[0])
+        c[: len(Rl)] = self.b[Rl] - self.As[Rl] @ x[s0]
+        w = C.shape[0]
+        Kmat = np.zeros((ns + w, ns + w))
+        Kmat[:ns, :ns] = self.Hss
+        Kmat[np.diag_indices(ns)] += self.delta
+        Kmat[:ns, ns:] = C.T
+        Kmat[ns:, :ns] = C
+        rhs = np.concatenate([-q, c])
+        try:
+            with warnings.catch_warnings():
+                # ill-conditioned is expected here; the residual decides
+                warnings.simplefilter("ignore", linalg.LinAlgWarning)
+                sol = linalg.solve(Kmat, rhs, assume_a="sym", check_finite=False)
+        except (linalg.LinAlgError, ValueError):
+            return None
+        res = np.abs(Kmat @ sol - rhs).max()
+        if not np.isfinite(res) or res > 1e-9 * max(np.abs(rhs).max(), 1e-300):
+            return None
+        return sol[:ns], -sol[ns:]
+
+    # -- one run of the active-set method (fixed factor and centre) -----
+    def _run(self, x, R, Fx, sgn, centre, max_iter):
+        """Active-set iterations from the feasible ``x``; returns the state or None."""
+        H, g, z, pen, lam1 = self.H, self.g, self.z, self.pen, self.lam1
+        A, b = self.A, self.b
+        itol = 0.1 * self.tol
+        stationary = False
+        nu = None
+        prep = None
+        one_at_a_time = False
+        released = set()
+        for _ in range(max_iter):
+            self.n_iter += 1
+            s0 = self.s0
+            Rl, Fl = list(R), list(Fx)
+            if not stationary:
+                # the step to the minimiser of the working set
+                if prep is not self.F:
+                    # H^-1 q = H^-1 (lin + lam1 sigma) + x: two solves per
+                    # factorisation, then updates by cached columns
+                    lin = g - H @ z - self.delta * centre
+                    base = _factor_solve(self.F, lin[s0])
+                    hsig = _factor_solve(self.F, sgn[s0])
+                    prep = self.F
+                Hq = base + x[s0] + lam1 * hsig
+                if Rl or Fl:
+                    Y = np.column_stack(
+                        ([self.HiA[:, Rl]] if Rl else [])
+                        + (
+                            [np.column_stack([self._hinv_col(j) for j in Fl])]
+                            if Fl
+                            else []
+                        )
+                    )
+                    C_Y = np.vstack(
+                        (
+                            [
+                                np.hstack(
+                                    [
+                                        self.AHA[np.ix_(Rl, Rl)],
+                                        Y[self.loc[Fl]][:, : len(Rl)].T,
+                                    ]
+                                )
+                            ]
+                            if Rl
+                            else []
+                        )
+                        + ([Y[self.loc[Fl]]] if Fl else [])
+                    )
+                    # rows of R to equality (a start row may have slack),
+                    # fixed coordinates stay at zero
+                    C_Hq = np.concatenate(
+                        [
+                            self.As[Rl] @ (Hq - x[s0]) + b[Rl] if Rl else np.zeros(0),
+                            Hq[self.loc[Fl]],
+                        ]
+                    )
+                    MF = _factor(0.5 * (C_Y + C_Y.T))
+                    if MF is not None:
+                        piv = np.abs(np.diag(MF[0])) ** 2
+                        if piv.min() < self.schur_rtol * piv.max():
+                            MF = None
+                    if MF is not None:
+                        nu = _factor_solve(MF, C_Hq)
+                        d = Y @ nu - Hq
+                    else:
+                        # the Schur complement squares the conditioning of
+                        # H (nearly singular where classes hold one or two
+                        # rows, made well-posed by the working set): the
+                        # step from the full KKT system instead
+                        q = lin[s0] + self.Hss @ x[s0] + self.delta * x[s0]
+                        step = self._kkt_step(q + lam1 * sgn[s0], x, Rl, Fl)
+                        if step is None:
+                            self.reason = "working set not of full rank"
+                            return None
+                        d, nu = step
+                else:
+                    nu = np.zeros(0)
+                    d = -Hq
+                if Fl:
+                    d[self.loc[Fl]] = 0.0
+                # ratio test: rows outside R, and free penalised coordinates
+                alpha, block = 1.0, None
+                if A.shape[0]:
+                    Ad = self.As @ d
+                    slack = np.maximum(self.As @ x[s0] - b, 0.0)
+                    # round-off directions do not block (a row they would
+                    # add may be dependent on the working set)
+                    cand = Ad < -self.direction_rtol * (np.abs(self.As) @ np.abs(d))
+                    cand[Rl] = False
+                    if cand.any():
+                        ratios = slack[cand] / -Ad[cand]
+                        k = int(np.argmin(ratios))
+                        if ratios[k] < alpha:
+                            alpha, block = (
+                                float(ratios[k]),
+                                ("row", int(np.flatnonzero(cand)[k])),
+                            )
+                xs = x[s0]
+                sg = sgn[s0]
+                dtol = self.direction_rtol * float(np.abs(d).max())
+                cand = (sg != 0) & (sg * d < -dtol)
+                if cand.any():
+                    ratios = -xs[cand] / d[cand]
+                    k = int(np.argmin(ratios))
+                    if ratios[k] <= alpha:
+                        alpha, block = (
+                            max(float(ratios[k]), 0.0),
+                            ("coord", int(s0[np.flatnonzero(cand)[k]])),
+                        )
+                x[s0] = xs + alpha * d
+                if alpha <= 0.0 and block[0] == "coord" and block[1] in released:
+                    # a coordinate just released cannot move: from now on
+                    # one condition at a time (no cycling through batches)
+                    one_at_a_time = True
+                if alpha < 1.0 and Rl:
+                    # a start row that has not reached its bound leaves the
+                    # working set: then every working row is at equality and
+                    # a blocking row is independent of the working set
+                    off = self.As[Rl] @ x[s0] - b[Rl] > self.ftol
+                    if off.any():
+                        R[:] = [i for i, o in zip(Rl, off) if not o]
+                if block is None:
+                    stationary = True
+                    continue
+                kind, i = block
+                if kind == "row":
+                    R.append(i)
+                else:
+                    x[i] = 0.0
+                    Fx.append(i)
+                    hsig -= sgn[i] * self._hinv_col(i)
+                    sgn[i] = 0.0
+                continue
+            # at the minimiser of the working set: multipliers
+            lam = nu[: len(Rl)]
+            grad = g + H @ (x - z) + self.delta * (x - centre)
+            if Rl:
+                grad = grad - A[Rl].T @ lam
+            zero = pen & (x == 0) & (sgn == 0)
+            viol_c = np.where(zero, np.abs(grad) - lam1, -np.inf)
+            jc = int(np.argmax(viol_c)) if viol_c.size else -1
+            vc = viol_c[jc] if jc >= 0 else -np.inf
+            ir = int(np.argmin(lam)) if lam.size else -1
+            vr = -lam[ir] if ir >= 0 else -np.inf
+            if vc <= itol and vr <= itol:
+                return x, R, Fx, sgn, lam, grad
+            stationary = False
+            if one_at_a_time:
+                drop_rows = [ir] if vr >= vc else []
+                release = np.zeros(self.m, dtype=bool)
+                if vr < vc:
+                    release[jc] = True
+            else:
+                # first every violated condition at once (the step is
+                # still a descent step and the ratio test keeps it
+                # feasible); after a zero step, one at a time
+                drop_rows = list(np.flatnonzero(lam < -itol))
+                release = viol_c > itol
+            for k in sorted(drop_rows, reverse=True):
+                R.pop(int(k))
+            if not release.any():
+                continue
+            released = set(np.flatnonzero(release).tolist())
+            sgn[release] = -np.sign(grad[release])
+            outside = release & ~self.S0
+            if outside.any():
+                # coordinates outside the factorised support enter; the others
+                # that violate their condition join the support as fixed
+                # coordinates (one factorisation for them all)
+                more = (viol_c > itol) & ~self.S0 & ~release
+                if not self._factorise(self.S0 | outside | more, self.delta):
+                    self.reason = "support not factorisable"
+                    return None
+                Fx.extend(int(j) for j in np.flatnonzero(more))
+            gone = set(np.flatnonzero(release & ~outside).tolist())
+            if gone:
+                Fx[:] = [j for j in Fx if j not in gone]
+                if prep is self.F:
+                    for j in gone:
+                        hsig += sgn[j] * self._hinv_col(j)
+        self.reason = "iteration cap"
+        return None
+
+    def solve(self, lam0=None):
+        """``(u, lam)`` with the certificate checked, or None."""
+        H, g, z, pen, lam1 = self.H, self.g, self.z, self.pen, self.lam1
+        A, b = self.A, self.b
+        n_rows = A.shape[0]
+        sgn = np.where(pen, np.sign(z), 0.0)
+        S0 = ~pen | (sgn != 0)
+        if not self._factorise(S0, 0.0):
+            return None
+        x = z.copy()
+        # start: the rows bound at the last solve and those at the margin
+        # now, kept while the working set stays of full rank
+        R = []
+        if n_rows:
+            slack = A @ z - b
+            start = slack <= self.ftol
+            if lam0 is not None and len(lam0) == n_rows and np.any(lam0 > 0):
+                # interior-point multipliers are positive everywhere: only
+                # the clearly positive ones mark bound rows
+                start |= lam0 > self.start_rtol * float(lam0.max())
+                order = np.flatnonzero(start)
+                order = order[np.argsort(-lam0[order], kind="stable")]
+            else:
+                order = np.flatnonzero(start)
+            if order.size and self._independent(order.tolist()):
+                order = order[:0]
+                R = [int(i) for i in np.flatnonzero(start)]
+            for i in order:  # greedy where they are dependent
+                if self._independent(R + [int(i)]):
+                    R.append(int(i))
+        Fx = []
+        max_iter = 4 * (self.m + n_rows) + 50
+        centre = z
+        for _ in range(self.max_prox):
+            state = self._run(x, R, Fx, sgn, centre, max_iter)
+            if state is None:
+                return None
+            x, R, Fx, sgn, lam_R, _ = state
+            lam = np.zeros(n_rows)
+            lam[R] = np.maximum(lam_R, 0.0)
+            grad = g + H @ (x - z) - A.T @ lam
+            r = A @ x - b if n_rows else np.zeros(0)
+            ok = kkt_residual(grad, x, pen, lam1) <= self.tol
+            ok &= not r.size or (
+                r.min() >= -self.ftol and np.all(r[lam > 0] <= self.ftol)
+            )
+            if ok:
+                return x.copy(), lam
+            if self.delta == 0 or np.array_equal(x, centre):
+                return None  # exact H, or the proximal rounds stall
+            centre = x.copy()
+        return None
+
+
+def _qp_active_set(H, g, z, pen, lam1, A, margin, tol, lam0=None):
+    """The constrained model by :class:`_PrimalActiveSetQP`; ``(u, lam)`` or None.
+
+    ``z`` must satisfy ``A z >= margin`` (to round-off). ``lam0``, the
+    multipliers of a nearby solve (one per row), chooses the starting
+    working set; where that start fails, the method is run once more from
+    the rows at the margin at ``z`` only.
+    """
+    with np.errstate(all="ignore"):
+        for start in (lam0, None) if lam0 is not None else (None,):
+            try:
+                sol = _PrimalActiveSetQP(H, g, z, pen, lam1, A, margin, tol).solve(
+                    start
+                )
+            except (linalg.LinAlgError, ValueError):
+                sol = None
+            if sol is not None:
+                return sol
     return None
 
 

@@ -223,6 +223,8 @@ def committee_score(
     Returns
     -------
     score : float or ndarray of shape (n_voters,)
+        The committee's score: the weighted sum over the voters, or each voter's
+        score (see ``per_voter`` above).
 
     See Also
     --------
@@ -684,6 +686,7 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         X = _validate_fit_input(self, X)
         n, m = X.shape
@@ -873,10 +876,12 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_voters, n_candidates)
+            Rankings or utilities in the format given by ``input``.
 
         Returns
         -------
         X_selected : ndarray of shape (n_voters, k)
+            The committee's columns of ``X`` (positions with ``input="orders"``).
         """
         if self.input == "orders":
             check_is_fitted(self)
@@ -900,6 +905,7 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
         Returns
         -------
         score : float
+            The weighted mean over the voters of the committee's score.
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype="numeric")
