@@ -678,16 +678,16 @@ class DebiasedMF(ClassifierMixin, TorchTrainingMixin, BaseEstimator):
         balance targets and the DR terms).
     learning_rate : float, default=0.05
         Adam step size of the prediction MF.
-    weight_decay : float, default=1e-4
+    weight_decay : float, default=0.0001
         Adam weight decay of the prediction MF.
     propensity_learning_rate : float, default=0.003
         Adam step size of the weight (propensity) MF of the kernel-balancing methods.
-    propensity_weight_decay : float, default=1e-4
+    propensity_weight_decay : float, default=0.0001
         Adam weight decay of the weight (propensity) MF of the kernel-balancing
         methods.
     imputation_learning_rate : float, default=0.05
         Adam step size of the imputation MF of the DR-JL family.
-    imputation_weight_decay : float, default=1e-4
+    imputation_weight_decay : float, default=0.0001
         Adam weight decay of the imputation MF of the DR-JL family.
     %(batch_size)s
     %(max_epochs)s
