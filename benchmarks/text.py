@@ -20,6 +20,14 @@ Usage::
 
     python benchmarks/text.py            # full (GPU when available)
     python benchmarks/text.py --quick    # a 25% subsample, short training
+    python benchmarks/text.py --ablate lr,dropout --fraction 0.25 --seeds 3
+
+``--ablate FACTOR[,FACTOR...]`` fits the capsule ensemble (DBD weighting) with
+its defaults and then with each other value of one factor at a time (the rest
+at the defaults), on every seed of every ``--settings`` entry; the table gives
+the medians over seeds and the median paired difference to the defaults
+(``ABLATIONS`` lists the factors and their values; ``class_weight`` is meant
+for the ``imbalanced`` setting).
 """
 
 import argparse
@@ -122,6 +130,175 @@ def _kim_cnn(args):
             return self.classes_[out.argmax(1)]
 
     return KimCNN(device=args.device, max_epochs=args.epochs)
+
+
+# ------------------------------------------------------------------ ablations
+#: factor -> (parameter, the values tried), one at a time, each against the
+#: defaults; a parameter of None: each value is a dict of parameters
+ABLATIONS = {
+    "lr": ("learning_rate", [0.001, 0.01]),
+    "epochs": ("max_epochs", [4, 16]),
+    "patience": ("n_iter_no_change", [1, 4]),
+    "no_early_stopping": ("early_stopping", [False]),
+    "batch": ("batch_size", [32, 128]),
+    "embed_dim": ("embed_dim", [32, 128]),
+    "embed_init": ("embed_init", ["unit", "scaled"]),
+    "dropout": ("dropout", [0.0, 0.5]),
+    "weight_decay": ("weight_decay", [1e-5, 1e-4]),
+    "routing": ("routing_iterations", [1, 5]),
+    "capsules": ("n_capsule_channels", [4, 16]),
+    "pretrain": ("pretrain_pooled", [False]),
+    "class_weight": ("class_weight", ["balanced"]),
+    "class_weight+unit_init": (
+        None,
+        [{"class_weight": "balanced", "embed_init": "unit"}],
+    ),
+    "class_weight+scaled_init": (
+        None,
+        [{"class_weight": "balanced", "embed_init": "scaled"}],
+    ),
+}
+
+
+def _ablation_estimator(params):
+    """The capsule estimator with ``params``; ``embed_init`` redraws the
+    embeddings from N(0, 1) (``"unit"``, torch's own default, the package's
+    first default) or N(0, 1/embed_dim) (``"scaled"``)."""
+    from sklweights.text import DomainWeightedCapsuleClassifier
+
+    params = dict(params)
+    init = params.pop("embed_init", None)
+    est = DomainWeightedCapsuleClassifier(**params)
+    if init is not None:
+        make_net = est._make_net
+
+        def redrawn(vocab_size):
+            import torch
+
+            net = make_net(vocab_size)
+            emb = net.embedding
+            std = 1.0 if init == "unit" else emb.embedding_dim**-0.5
+            with torch.no_grad():
+                emb.weight.normal_(0.0, std)
+                emb.weight[0].zero_()
+            return net
+
+        est._make_net = redrawn
+    return est
+
+
+def run_ablation(name, Xtr, ytr, dtr, Xte, yte, args, minority, seed):
+    """The defaults, then each value of each factor in ``args.ablate``."""
+    import torch
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    torch.set_num_threads(args.threads)
+    rows = []
+
+    def add(factor, value, y_pred, fit_s, extra=None):
+        r = {
+            "setting": name + args.suffix,
+            "seed": seed,
+            "factor": factor,
+            "value": str(value),
+        }
+        r.update(_metrics(yte, y_pred, minority))
+        r["fit_s"] = fit_s
+        r.update(extra or {})
+        rows.append(r)
+        print(
+            f"  {name} seed={seed} {factor}={value}: acc={r['accuracy']:.4f} "
+            f"minority={r['minority_recall']:.3f} fit={fit_s:.1f}s",
+            flush=True,
+        )
+
+    for cw in (None, "balanced") if name == "imbalanced" else (None,):
+        t = time.perf_counter()
+        lr = make_pipeline(
+            _tfidf(), LogisticRegression(C=10, max_iter=1000, class_weight=cw)
+        ).fit(Xtr, ytr)
+        add(
+            "reference",
+            f"pooled TF-IDF logistic, class_weight={cw}",
+            lr.predict(Xte),
+            time.perf_counter() - t,
+        )
+    base = dict(random_state=seed, device=args.device, max_epochs=args.epochs)
+    runs = [("defaults", "-", {})]
+    for factor in args.ablate:
+        key, values = ABLATIONS[factor]
+        runs += [
+            (
+                factor,
+                v if key else "; ".join(f"{k}={x}" for k, x in v.items()),
+                v if key is None else {key: v},
+            )
+            for v in values
+        ]
+    for factor, value, extra in runs:
+        caps = _ablation_estimator({**base, **extra})
+        t = time.perf_counter()
+        caps.fit(Xtr, ytr, domains=dtr)
+        ft = time.perf_counter() - t
+        epochs = sum(len(h) for h in caps.member_histories_.values())
+        add(
+            factor,
+            value,
+            caps.predict(Xte),
+            ft,
+            {
+                "epochs_run": epochs,
+                "s_per_epoch": ft / max(epochs, 1),
+                "member_best_epoch": float(np.mean(caps.member_best_epoch_)),
+            },
+        )
+    return rows
+
+
+def _write_ablation(rows, args):
+    import pandas as pd
+
+    df = pd.DataFrame(rows)
+    lines = [
+        "# Capsule ablations on VADER multi-domain\n",
+        f"Command: `python benchmarks/text.py {' '.join(sys.argv[1:])}`; "
+        f"{_scale(args)}; {df['seed'].nunique()} seeds; one factor at a time "
+        "from the defaults (DBD weighting). Medians over seeds; d_acc and "
+        "d_minority: median over seeds of the paired difference to the "
+        "defaults' fit of the same seed; wins: seeds where the accuracy is "
+        "higher than the defaults'.\n",
+    ]
+    cols = ["accuracy", "macro_f1", "minority_recall", "fit_s"]
+    for setting, sub in df.groupby("setting", sort=False):
+        default = sub[sub["factor"] == "defaults"].set_index("seed")
+        lines += [
+            f"\n## {setting}\n",
+            "| factor | value | accuracy | macro-F1 | minority recall | d_acc | "
+            "d_minority | wins | fit s | s/epoch | best epoch |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for (factor, value), g in sub.groupby(["factor", "value"], sort=False):
+            g = g.set_index("seed")
+            m = g[cols].median()
+            if factor == "reference":
+                d_acc = d_min = wins = spe = best = ""
+            else:
+                da = g["accuracy"] - default["accuracy"].reindex(g.index)
+                dm = g["minority_recall"] - default["minority_recall"].reindex(g.index)
+                d_acc, d_min = f"{da.median():+.4f}", f"{dm.median():+.3f}"
+                wins = f"{int((da > 0).sum())}/{len(da)}"
+                spe = f"{g['s_per_epoch'].median():.2f}"
+                best = f"{g['member_best_epoch'].median():.1f}"
+            lines.append(
+                f"| {factor} | {value} | {m['accuracy']:.4f} | "
+                f"{m['macro_f1']:.4f} | {m['minority_recall']:.3f} | {d_acc} | "
+                f"{d_min} | {wins} | {m['fit_s']:.1f} | {spe} | {best} |"
+            )
+    text = "\n".join(lines) + "\n"
+    print(text)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(text)
 
 
 # --------------------------------------------------------------------- models
@@ -325,9 +502,22 @@ def main(argv=None):
         "--merge", nargs="*", default=None, help="build the table from saved rows files"
     )
     parser.add_argument(
-        "--out", default=str(Path(__file__).parent / "results" / "text.md")
+        "--ablate",
+        default=None,
+        help="comma-separated factors of ABLATIONS: the capsule ablation mode",
     )
+    parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
+    if args.ablate is not None:
+        args.ablate = [f for f in args.ablate.split(",") if f]
+        unknown = sorted(set(args.ablate) - set(ABLATIONS))
+        if unknown:
+            parser.error(
+                f"unknown --ablate factors {unknown}; known: {list(ABLATIONS)}"
+            )
+    if args.out is None:
+        name = "text_ablation.md" if args.ablate is not None else "text.md"
+        args.out = str(Path(__file__).parent / "results" / name)
     args.seeds = args.seeds or (1 if args.quick else 2)
     fraction = args.fraction or (0.25 if args.quick else 1.0)
     args.suffix = "" if fraction >= 1 else f" ({fraction:.0%} subsample)"
@@ -341,7 +531,10 @@ def main(argv=None):
         rows = []
         for f in args.merge:
             rows += json.loads(Path(f).read_text())
-        _write(rows, args, float("nan"))
+        if args.ablate is not None:
+            _write_ablation(rows, args)
+        else:
+            _write(rows, args, float("nan"))
         return 0
     text, label, domain = _load(args)
     settings = args.settings.split(",")
@@ -349,6 +542,10 @@ def main(argv=None):
     t0 = time.perf_counter()
     for seed in range(args.seed_start, args.seed_start + args.seeds):
         for setting in settings:
+            if setting == "lodo" and args.ablate is not None:
+                raise SystemExit(
+                    "--ablate runs the binary, 3class and imbalanced settings"
+                )
             if setting == "lodo":
                 b = label != "neutral"
                 for held in np.unique(domain):
@@ -380,6 +577,13 @@ def main(argv=None):
                 rng = np.random.RandomState(seed)
                 sub = (ytr != "negative") | (rng.rand(len(ytr)) < 0.1)
                 Xtr, ytr, dtr = Xtr[sub], ytr[sub], dtr[sub]
+            if args.ablate is not None:
+                rows += run_ablation(
+                    setting, Xtr, ytr, dtr, Xte, yte, args, minority, seed
+                )
+                _save(rows, args)
+                continue
+            if setting == "imbalanced":
                 for variant in ("imbalanced", "imbalanced+balanced"):
                     rows += run_setting(
                         variant, Xtr, ytr, dtr, Xte, yte, dte, args, minority, seed
@@ -390,7 +594,9 @@ def main(argv=None):
                 setting, Xtr, ytr, dtr, Xte, yte, dte, args, minority, seed
             )
             _save(rows, args)
-        if not args.rows:
+        if args.ablate is not None:
+            _write_ablation(rows, args)
+        elif not args.rows:
             _write(rows, args, time.perf_counter() - t0)
     return 0
 

@@ -154,6 +154,47 @@ def test_options_fit(data, params):
         assert clf.vocabularies_[0] != clf.vocabularies_[1]
 
 
+def _imbalanced_problem(seed=0):
+    """Two domains, 10% negatives in training, a balanced test set."""
+    common = dict(n_domains=2, n_samples_per_domain=200, flip_fraction=0.3)
+    X, y, d = make_multidomain_sentiment(
+        **common, negative_fraction=0.1, random_state=seed
+    )
+    Xt, yt, _ = make_multidomain_sentiment(**common, random_state=seed + 100)
+    values, counts = np.unique(y, return_counts=True)
+    return X, y, d, Xt, yt, values[np.argmin(counts)]
+
+
+def test_balanced_class_weight_raises_minority_recall():
+    # the cost-sensitive loss must reach every network (the pooled
+    # pre-training and the domain fine-tuning): without it the ensemble
+    # predicts the majority class almost always
+    X, y, d, Xt, yt, minority = _imbalanced_problem()
+    assert np.mean(y == minority) < 0.15
+    recall = {}
+    for cw in (None, "balanced"):
+        clf = DomainWeightedCapsuleClassifier(**FAST, class_weight=cw)
+        pred = clf.fit(X, y, domains=d).predict(Xt)
+        recall[cw] = np.mean(pred[yt == minority] == minority)
+    assert recall["balanced"] > recall[None] + 0.2, recall
+
+
+def test_class_weight_dict_is_a_per_class_sample_weight():
+    X, y, d, Xt, yt, minority = _imbalanced_problem()
+    params = {**FAST, "max_epochs": 2}
+    by_class = DomainWeightedCapsuleClassifier(
+        **params, class_weight={minority: 4.0}
+    ).fit(X, y, domains=d)
+    by_sample = DomainWeightedCapsuleClassifier(**params).fit(
+        X, y, domains=d, sample_weight=np.where(y == minority, 4.0, 1.0)
+    )
+    unweighted = DomainWeightedCapsuleClassifier(**params).fit(X, y, domains=d)
+    np.testing.assert_allclose(
+        by_class.predict_proba(Xt), by_sample.predict_proba(Xt), rtol=1e-5
+    )
+    assert not np.allclose(by_class.predict_proba(Xt), unweighted.predict_proba(Xt))
+
+
 def test_early_stopping_and_history(data):
     Xtr, Xte, ytr, yte, dtr, dte = data
     params = {**FAST, "early_stopping": True, "max_epochs": 2, "n_iter_no_change": 5}
