@@ -224,8 +224,13 @@ def run_ablation(name, Xtr, ytr, dtr, Xte, yte, args, minority, seed):
             lr.predict(Xte),
             time.perf_counter() - t,
         )
-    base = dict(random_state=seed, device=args.device, max_epochs=args.epochs)
-    runs = [("defaults", "-", {})]
+    base = dict(random_state=seed, device=args.device)
+    if args.epochs is not None:
+        base["max_epochs"] = args.epochs
+    base.update(args.base)
+    runs = [
+        ("defaults", "; ".join(f"{k}={v}" for k, v in args.base.items()) or "-", {})
+    ]
     for factor in args.ablate:
         key, values = ABLATIONS[factor]
         runs += [
@@ -254,6 +259,22 @@ def run_ablation(name, Xtr, ytr, dtr, Xte, yte, args, minority, seed):
             },
         )
     return rows
+
+
+def _parse_base(text):
+    """``'a=1,b="x"'`` -> ``{"a": 1, "b": "x"}`` (values are Python literals)."""
+    import ast
+
+    out = {}
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--base: expected key=value, got {item!r}")
+        try:
+            out[key.strip()] = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            out[key.strip()] = value.strip()  # a bare string
+    return out
 
 
 def _write_ablation(rows, args):
@@ -506,8 +527,15 @@ def main(argv=None):
         default=None,
         help="comma-separated factors of ABLATIONS: the capsule ablation mode",
     )
+    parser.add_argument(
+        "--base",
+        default="",
+        help="with --ablate: parameters the ablation starts from instead of the "
+        "defaults, e.g. 'embed_init=\"scaled\",dropout=0.5' (Python literals)",
+    )
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
+    args.base = _parse_base(args.base)
     if args.ablate is not None:
         args.ablate = [f for f in args.ablate.split(",") if f]
         unknown = sorted(set(args.ablate) - set(ABLATIONS))
