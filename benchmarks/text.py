@@ -142,49 +142,35 @@ ABLATIONS = {
     "no_early_stopping": ("early_stopping", [False]),
     "batch": ("batch_size", [32, 128]),
     "embed_dim": ("embed_dim", [32, 128]),
-    "embed_init": ("embed_init", ["unit", "scaled"]),
+    "embeddings": ("embeddings", ["unit", "scaled", "corpus"]),
     "dropout": ("dropout", [0.0, 0.5]),
     "weight_decay": ("weight_decay", [1e-5, 1e-4]),
     "routing": ("routing_iterations", [1, 5]),
     "capsules": ("n_capsule_channels", [4, 16]),
     "pretrain": ("pretrain_pooled", [False]),
     "class_weight": ("class_weight", ["balanced"]),
-    "class_weight+unit_init": (
+    "class_weight+unit": (
         None,
-        [{"class_weight": "balanced", "embed_init": "unit"}],
+        [{"class_weight": "balanced", "embeddings": "unit"}],
     ),
-    "class_weight+scaled_init": (
+    "class_weight+corpus": (
         None,
-        [{"class_weight": "balanced", "embed_init": "scaled"}],
+        [{"class_weight": "balanced", "embeddings": "corpus"}],
     ),
+    "min_freq": ("min_freq", [1, 3]),
+    "max_len": ("max_len", [30]),
 }
 
 
 def _ablation_estimator(params):
-    """The capsule estimator with ``params``; ``embed_init`` redraws the
-    embeddings from N(0, 1) (``"unit"``, torch's own default, the package's
-    first default) or N(0, 1/embed_dim) (``"scaled"``)."""
+    """The capsule estimator with ``params`` (``embed_init``, the name these
+    ablations first used, is ``embeddings``)."""
     from sklweights.text import DomainWeightedCapsuleClassifier
 
     params = dict(params)
-    init = params.pop("embed_init", None)
-    est = DomainWeightedCapsuleClassifier(**params)
-    if init is not None:
-        make_net = est._make_net
-
-        def redrawn(vocab_size):
-            import torch
-
-            net = make_net(vocab_size)
-            emb = net.embedding
-            std = 1.0 if init == "unit" else emb.embedding_dim**-0.5
-            with torch.no_grad():
-                emb.weight.normal_(0.0, std)
-                emb.weight[0].zero_()
-            return net
-
-        est._make_net = redrawn
-    return est
+    if "embed_init" in params:
+        params["embeddings"] = params.pop("embed_init")
+    return DomainWeightedCapsuleClassifier(**params)
 
 
 def run_ablation(name, Xtr, ytr, dtr, Xte, yte, args, minority, seed):
@@ -231,8 +217,13 @@ def run_ablation(name, Xtr, ytr, dtr, Xte, yte, args, minority, seed):
     runs = [
         ("defaults", "; ".join(f"{k}={v}" for k, v in args.base.items()) or "-", {})
     ]
+    from sklweights.text import DomainWeightedCapsuleClassifier
+
+    current = {**DomainWeightedCapsuleClassifier().get_params(), **base}
     for factor in args.ablate:
         key, values = ABLATIONS[factor]
+        # a value equal to the defaults' (or --base's) would repeat their fit
+        values = [v for v in values if key is None or current.get(key) != v]
         runs += [
             (
                 factor,

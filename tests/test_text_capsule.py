@@ -139,6 +139,8 @@ def test_training_does_not_touch_global_torch_rng(data):
         dict(loss="cross_entropy", routing_iterations=1),
         dict(domain_weighting="classifier", class_weight="balanced"),
         dict(domain_weighting="uniform", kernel_size=2, max_vocab=50),
+        dict(embeddings="corpus", pretrain_pooled=False),
+        dict(embeddings="unit"),
     ],
 )
 def test_options_fit(data, params):
@@ -152,6 +154,96 @@ def test_options_fit(data, params):
         np.testing.assert_allclose(clf.predict_weights(Xte), 0.5)
     if not params.get("pretrain_pooled", True):
         assert clf.vocabularies_[0] != clf.vocabularies_[1]
+
+
+def test_drawn_embedding_scales():
+    from sklweights.text._capsule_net import CapsuleTextNet
+
+    for std, norm in [(None, 1.0), (1.0, 8.0)]:
+        net = CapsuleTextNet(2000, 2, embed_dim=64, embed_std=std)
+        w = net.embedding.weight.detach()
+        assert (w[0] == 0).all()  # padding
+        assert abs(w[1:].norm(dim=1).mean().item() / norm - 1) < 0.05
+    # "scaled" is the default of the estimator; "unit" is torch's N(0, 1)
+    assert DomainWeightedCapsuleClassifier().embeddings == "scaled"
+
+
+def _word_vectors(words, dim, seed=0):
+    return np.random.default_rng(seed).normal(size=(len(words), dim))
+
+
+def test_user_embeddings_start_each_network(data):
+    Xtr, Xte, ytr, yte, dtr, dte = data
+    from sklweights.text._embeddings import check_embeddings
+
+    clf = DomainWeightedCapsuleClassifier(**FAST).fit(Xtr, ytr, domains=dtr)
+    words = sorted(clf.vocabularies_[0])
+    half = words[::2]
+    vectors = _word_vectors(half, 16)
+    params = {**FAST, "embeddings": (vectors, half)}
+    est = DomainWeightedCapsuleClassifier(**params).fit(Xtr, ytr, domains=dtr)
+    # every network's vocabulary is the pooled one: half of it had a vector
+    np.testing.assert_allclose(est.embedding_coverage_, 0.5, atol=0.01)
+    # the initial rows are the given vectors times one constant (RMS norm 1)
+    vocab = est.vocabularies_[0]
+    net = est._make_net(vocab, check_embeddings(params["embeddings"], 16))
+    w = net.embedding.weight.detach().numpy().astype(float)
+    ids = [vocab[t] for t in half]
+    ratio = w[ids] / vectors
+    np.testing.assert_allclose(ratio, ratio[0, 0], rtol=1e-5)
+    assert np.sqrt(np.mean(np.sum(w[ids] ** 2, axis=1))) == pytest.approx(1, 1e-5)
+    # a dict gives the same networks as the pair
+    as_dict = DomainWeightedCapsuleClassifier(
+        **{**FAST, "embeddings": dict(zip(half, vectors))}
+    ).fit(Xtr, ytr, domains=dtr)
+    np.testing.assert_allclose(as_dict.predict_proba(Xte), est.predict_proba(Xte))
+    # ... and differs from drawn embeddings
+    assert not np.allclose(clf.predict_proba(Xte), est.predict_proba(Xte))
+
+
+def test_corpus_vectors_put_interchangeable_words_together():
+    from sklweights.text._embeddings import corpus_vectors
+
+    rng = np.random.default_rng(0)
+    docs = []
+    for _ in range(400):
+        pos, neg = rng.choice(["good", "great"]), rng.choice(["bad", "awful"])
+        subject = rng.choice(["film", "phone", "book", "plot"])
+        docs.append([subject, "was", pos, "fun", "joy"])
+        docs.append([subject, "was", neg, "dull", "boring"])
+    vocab = {w: i + 2 for i, w in enumerate(sorted({t for d in docs for t in d}))}
+    index, vectors = corpus_vectors(docs, vocab, 4, random_state=0)
+    assert set(index) == set(vocab) and vectors.shape == (len(vocab) + 2, 4)
+
+    def cos(a, b):
+        u, v = vectors[index[a]], vectors[index[b]]
+        return u @ v / np.linalg.norm(u) / np.linalg.norm(v)
+
+    assert cos("good", "great") > 0.9 and cos("bad", "awful") > 0.9
+    # the words of the other polarity share "was" and the subject only
+    assert cos("good", "bad") < 0.5
+
+
+@pytest.mark.parametrize(
+    "embeddings, error, match",
+    [
+        ((np.ones((3, 8)), ["a", "b", "c"]), ValueError, "length 8 but embed_dim=16"),
+        ((np.ones((3, 16)), ["a", "b"]), ValueError, "one row per word"),
+        ((np.ones((2, 16)),), ValueError, "tuple must be"),
+        ({"a": [np.nan] * 16}, ValueError, "NaN"),
+        ({}, ValueError, "empty"),
+        ({"a": [1.0] * 16, "b": [1.0] * 3}, ValueError, "same length"),
+        ((np.ones((1, 16)), [7]), TypeError, "words must be str"),
+        ("glove", ValueError, "embeddings"),
+        (np.ones((3, 16)), ValueError, "embeddings"),
+    ],
+)
+def test_embeddings_errors(data, embeddings, error, match):
+    Xtr, Xte, ytr, yte, dtr, dte = data
+    est = DomainWeightedCapsuleClassifier(**{**FAST, "embeddings": embeddings})
+    with pytest.raises(error, match=match):
+        est.fit(Xtr, ytr, domains=dtr)
+    assert not hasattr(est, "modules_")  # refused before any training
 
 
 def _imbalanced_problem(seed=0):

@@ -16,6 +16,7 @@ from sklweights.utils._torch import (
 )
 
 from ._base import TEXT_PARAMETER_CONSTRAINTS, _DomainWeightedBase
+from ._embeddings import check_embeddings, corpus_vectors, embedding_init
 
 __all__ = ["DomainWeightedCapsuleClassifier"]
 
@@ -81,7 +82,25 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
     max_vocab : int or None, default=None
         Keep at most this many words per domain (the most frequent).
     embed_dim : int, default=64
-        Word embedding size (learnt from scratch).
+        Word embedding size.
+    embeddings : {"scaled", "unit", "corpus"}, dict or tuple, default="scaled"
+        The word vectors each network starts from (all are then trained):
+
+        - ``"scaled"``: drawn from N(0, 1/embed_dim), unit expected norm;
+        - ``"unit"``: drawn from N(0, 1), torch's default and this
+          estimator's earlier one (norms of ``sqrt(embed_dim)``; about 0.02
+          lower accuracy on VADER, see the user guide);
+        - ``"corpus"``: learnt from the training documents themselves
+          before training (positive PMI of the co-occurrences within two
+          tokens, truncated SVD; Levy, Goldberg and Dagan 2015), no download;
+        - a dict ``word -> vector`` or a pair ``(vectors, words)`` of your own
+          pretrained vectors (for gensim: ``(kv.vectors, kv.index_to_key)``),
+          of length ``embed_dim``, looked up after the tokenizer (lowercased
+          when ``lowercase``).
+
+        Given or learnt vectors are rescaled by one constant to a
+        root-mean-square norm of 1; words without one are drawn as
+        ``"scaled"``; ``embedding_coverage_`` tells how many had one.
     n_filters : int, default=64
         Filters of the n-gram convolution.
     kernel_size : int, default=3
@@ -154,6 +173,9 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
         One capsule network per domain, on the CPU.
     vocabularies_ : list of dict
         Word -> id of each domain network.
+    embedding_coverage_ : ndarray of shape (n_domains,)
+        The fraction of each domain network's vocabulary whose embedding
+        started from ``embeddings`` (0 for drawn embeddings).
     weighter_ : object
         The fitted domain weighting.
     history_ : list of dict
@@ -224,6 +246,7 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
         "min_freq": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_vocab": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "embed_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "embeddings": [StrOptions({"scaled", "unit", "corpus"}), dict, tuple],
         "n_filters": [Interval(numbers.Integral, 1, None, closed="left")],
         "kernel_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "n_capsule_channels": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -247,6 +270,7 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
         min_freq=2,
         max_vocab=None,
         embed_dim=64,
+        embeddings="scaled",
         n_filters=64,
         kernel_size=3,
         n_capsule_channels=8,
@@ -282,6 +306,7 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
         self.min_freq = min_freq
         self.max_vocab = max_vocab
         self.embed_dim = embed_dim
+        self.embeddings = embeddings
         self.n_filters = n_filters
         self.kernel_size = kernel_size
         self.n_capsule_channels = n_capsule_channels
@@ -310,9 +335,13 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _make_net(self, vocab_size):
+    def _make_net(self, vocab, source=None):
         from ._capsule_net import CapsuleTextNet
 
+        vocab_size = len(vocab) + 2
+        init = None
+        if source is not None:
+            init = embedding_init(source, vocab, vocab_size, self.embed_dim)
         return CapsuleTextNet(
             vocab_size,
             len(self.classes_),
@@ -325,6 +354,8 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
             routing_iterations=self.routing_iterations,
             dropout=self.dropout,
             normalize_routing=self.normalize_routing,
+            embed_init=init,
+            embed_std=1.0 if self.embeddings == "unit" else None,
         )
 
     def _loss_fns(self):
@@ -373,9 +404,20 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
             The fitted estimator.
         """
         import_torch("DomainWeightedCapsuleClassifier")
+        source = check_embeddings(self.embeddings, self.embed_dim)
         device = self._fit_device()
         docs, y_enc, dom_enc, sw = self._fit_inputs(X, y, domains, sample_weight)
         tokens = self._tokenizer().many(docs)
+        if source == "corpus":
+            # one table from every training document (a per-domain network
+            # looks its own words up in it)
+            source = corpus_vectors(
+                tokens,
+                _build_vocabulary(tokens, self.min_freq, None),
+                self.embed_dim,
+                random_state=self._torch_seed_,
+            )
+        coverage = []
         loss_fn, val_loss_fn = self._loss_fns()
         self.modules_, self.vocabularies_ = [], []
         histories, n_epochs, best = {}, [], []
@@ -407,7 +449,7 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
             vocab = _build_vocabulary(tokens, self.min_freq, self.max_vocab)
             ids = _encode(tokens, vocab, self.max_len)
             pooled = train(
-                lambda: self._make_net(len(vocab) + 2),
+                lambda: self._make_net(vocab, source),
                 (ids, y_enc.astype(np.int64), all_weights),
                 self._torch_seed_ + n_domains,
                 _POOLED,
@@ -419,9 +461,8 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
                 vocab = _build_vocabulary(dom_tokens, self.min_freq, self.max_vocab)
             dom_ids = _encode(dom_tokens, vocab, self.max_len)
             target = y_enc[rows].astype(np.int64)
-            size = len(vocab) + 2
             net = train(
-                (lambda size=size: self._make_net(size))
+                (lambda vocab=vocab: self._make_net(vocab, source))
                 if pooled is None
                 else (lambda: copy.deepcopy(pooled)),
                 (dom_ids, target, all_weights[rows]),
@@ -430,9 +471,13 @@ class DomainWeightedCapsuleClassifier(TorchTrainingMixin, _DomainWeightedBase):
             )
             self.modules_.append(net)
             self.vocabularies_.append(vocab)
+            coverage.append(
+                np.mean([w in source[0] for w in vocab]) if source and vocab else 0.0
+            )
             n_epochs.append(self.n_epochs_)
             best.append(self.best_epoch_)
         self.member_histories_ = histories
+        self.embedding_coverage_ = np.asarray(coverage, dtype=float)
         self.history_ = [r for h in histories.values() for r in h]
         self.member_n_epochs_ = np.asarray(n_epochs)
         self.member_best_epoch_ = np.asarray(best)

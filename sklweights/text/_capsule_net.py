@@ -50,6 +50,11 @@ class CapsuleTextNet(nn.Module):
         Dropout on the embeddings.
     normalize_routing : bool
         Divide the routed sum by the number of token positions.
+    embed_init : ndarray of shape (vocab_size, embed_dim) or None
+        Initial word vectors; rows of NaN (and every row when None) are drawn
+        from N(0, embed_std^2). The padding row is always zero.
+    embed_std : float or None
+        Standard deviation of the drawn word vectors; None: ``embed_dim**-0.5``.
     """
 
     def __init__(
@@ -66,6 +71,8 @@ class CapsuleTextNet(nn.Module):
         routing_iterations=3,
         dropout=0.2,
         normalize_routing=True,
+        embed_init=None,
+        embed_std=None,
     ):
         super().__init__()
         self.n_classes = n_classes
@@ -76,6 +83,17 @@ class CapsuleTextNet(nn.Module):
         self.normalize_routing = normalize_routing
         self.kernel_size = kernel_size
         self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
+        with torch.no_grad():
+            # N(0, 1/embed_dim): unit expected norm per word. torch's N(0, 1)
+            # (the package's first default) gives norms of sqrt(embed_dim),
+            # which the convolution then has to shrink (see the user guide)
+            w = self.embedding.weight
+            w.normal_(0.0, embed_dim**-0.5 if embed_std is None else embed_std)
+            if embed_init is not None:
+                init = torch.as_tensor(embed_init, dtype=w.dtype)
+                known = ~torch.isnan(init).any(dim=1)
+                w[known] = init[known]
+            w[0].zero_()
         self.drop = nn.Dropout(dropout)
         self.conv = nn.Conv1d(
             embed_dim, n_filters, kernel_size, padding=kernel_size // 2
