@@ -182,6 +182,13 @@ from sklweights._families import (  # noqa: E402
 _SUBPACKAGES = list({**METHOD_SUBPACKAGES, **SHARED_SUBPACKAGES}.items())
 
 
+def _defined_in(module, name, sub):
+    """Whether ``sub`` is the home of ``name``: a re-export (``fit_many`` in
+    ``selection``, defined in ``utils``) is documented once, at home."""
+    home = getattr(getattr(module, name), "__module__", None) or ""
+    return not home.startswith("sklweights.") or home.split(".")[1] == sub
+
+
 def _write_api_reference():
     """Generate api.rst from each subpackage's ``__all__`` (never out of date)."""
     import importlib
@@ -198,7 +205,9 @@ def _write_api_reference():
     for sub, title in _SUBPACKAGES:
         module = importlib.import_module(f"sklweights.{sub}")
         names = sorted(
-            n for n in getattr(module, "__all__", []) if not n.startswith("_")
+            n
+            for n in getattr(module, "__all__", [])
+            if not n.startswith("_") and _defined_in(module, n, sub)
         )
         lines += [
             title,

@@ -306,8 +306,7 @@ def test_objective_by_layer_display():
 
 def test_committee_tradeoff_display():
     from sklweights.datasets import make_biased_rankings
-    from sklweights.metrics import latent_quality_ratio
-    from sklweights.selection import FairCommitteeSelector
+    from sklweights.selection import FairCommitteeSelector, latent_quality_ratio
 
     L, B, g = make_biased_rankings(60, 20, swap_fraction=0.6, random_state=0)
     selector = FairCommitteeSelector(6, candidate_groups=g)

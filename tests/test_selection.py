@@ -615,7 +615,7 @@ def test_estimate_smoothness_small():
 
 
 def test_latent_quality_ratio():
-    from sklweights.metrics import latent_quality_ratio
+    from sklweights.selection import latent_quality_ratio
 
     L, B, g = make_biased_rankings(30, 15, swap_fraction=0.5, random_state=3)
     for rule in ("borda", "sntv", "pav"):

@@ -1,4 +1,4 @@
-"""Metrics and scorers: rare-class, quantile, ranking and committee scores."""
+"""Metrics and scorers: rare-class, quantile, ranking and calibration scores."""
 
 from ._calibration import *  # noqa: F403
 from ._calibration import __all__ as _a0
@@ -8,9 +8,8 @@ from ._quantile import *  # noqa: F403
 from ._quantile import __all__ as _a2
 from ._recsys import *  # noqa: F403
 from ._recsys import __all__ as _a3
-from ._selection import *  # noqa: F403
-from ._selection import __all__ as _a4
+from ._selection import latent_quality_ratio  # noqa: F401  deprecated, not in __all__
 from ._text import *  # noqa: F403
 from ._text import __all__ as _a5
 
-__all__ = sorted({*_a0, *_a1, *_a2, *_a3, *_a4, *_a5})
+__all__ = sorted({*_a0, *_a1, *_a2, *_a3, *_a5})

@@ -1,76 +1,37 @@
-"""Metrics for the selection estimators."""
+"""Deprecated home of the selection scores (they need a fitted selector).
 
-__all__ = ["latent_quality_ratio"]
+``latent_quality_ratio`` fits a :class:`~sklweights.selection.FairCommitteeSelector`;
+metrics depend on nothing but numpy, scipy and scikit-learn, so it lives in
+:mod:`sklweights.selection`. This alias imports it only when called.
+"""
+
+import warnings
+
+__all__ = []
 
 
-def latent_quality_ratio(
-    X_latent,
-    committee,
-    *,
-    rule="borda",
-    approval_top=None,
-    positional=None,
-    owa=None,
-    input="positions",
-    sample_weight=None,
-):
-    """Latent score of a committee over the best latent score of its size.
+def latent_quality_ratio(*args, **kwargs):
+    """Deprecated alias of :func:`sklweights.selection.latent_quality_ratio`.
 
-    The quality measure of Boehmer et al. (2023): a committee chosen from
-    biased rankings is judged by ``F(W) / max_{|S| = |W|} F(S)``, with ``F``
-    evaluated on the latent (unbiased) rankings. The optimum is computed
-    exactly (unconstrained) with :class:`sklweights.FairCommitteeSelector`.
+    Deprecated in 0.1, removed in 0.2.
 
     Parameters
     ----------
-    X_latent : array-like of shape (n_voters, n_candidates)
-        Latent rankings.
-    committee : array-like of int or bool mask of shape (n_candidates,)
-        The committee to judge.
-    rule, approval_top, positional, owa, input, sample_weight
-        As in :func:`sklweights.committee_score`; ``approval_top`` defaults to
-        the committee size.
+    *args, **kwargs
+        Passed to :func:`sklweights.selection.latent_quality_ratio`.
 
     Returns
     -------
     ratio : float
-        In [0, 1] for non-negative scores; 1 means the committee is optimal
-        for the latent rankings.
-
-    See Also
-    --------
-    sklweights.committee_score : The score of a committee.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklweights.metrics import latent_quality_ratio
-    >>> latent = np.array([[0, 1, 2, 3], [1, 0, 2, 3]])
-    >>> latent_quality_ratio(latent, [0, 1])
-    1.0
-    >>> round(latent_quality_ratio(latent, [2, 3]), 3)
-    0.2
+        As :func:`sklweights.selection.latent_quality_ratio`.
     """
-    import numpy as np
-
-    from sklweights.selection import FairCommitteeSelector, committee_score
-
-    X_arr = np.asarray(X_latent)
-    mask = np.asarray(committee)
-    k = int(mask.sum()) if mask.dtype == bool else int(np.asarray(committee).size)
-    if k < 1:
-        raise ValueError("committee must hold at least one candidate.")
-    if rule in ("bloc", "approval_cc", "pav") and approval_top is None:
-        approval_top = k
-    kw = dict(
-        rule=rule,
-        approval_top=approval_top,
-        positional=positional,
-        owa=owa,
-        input=input,
+    warnings.warn(
+        "sklweights.metrics.latent_quality_ratio is deprecated and will be removed "
+        "in 0.2; import it from sklweights.selection (from sklweights.selection "
+        "import latent_quality_ratio).",
+        FutureWarning,
+        stacklevel=2,
     )
-    value = committee_score(X_arr, committee, sample_weight=sample_weight, **kw)
-    best = FairCommitteeSelector(k, **kw).fit(X_arr, sample_weight=sample_weight)
-    if best.objective_ == 0:
-        return 1.0 if value == 0 else float("inf")
-    return float(value / best.objective_)
+    from sklweights.selection import latent_quality_ratio as _latent_quality_ratio
+
+    return _latent_quality_ratio(*args, **kwargs)

@@ -5,8 +5,6 @@ import numbers
 import numpy as np
 from sklearn.utils.validation import check_array, column_or_1d
 
-from sklweights.metrics import latent_quality_ratio
-
 from ._base import DisplayMixin, check_estimator_has
 
 __all__ = [
@@ -34,8 +32,8 @@ def _refit_and_judge(selector, profiles, settings, n_jobs=None):
     """Refit ``selector`` under each setting on each profile; judge each committee.
 
     The one refit loop of the selection Displays: a clone per (setting,
-    profile) through :func:`sklweights.selection.fit_many`, each committee
-    judged by :func:`sklweights.metrics.latent_quality_ratio` on the
+    profile) through :func:`sklweights.utils.fit_many`, each committee
+    judged by :func:`sklweights.selection.latent_quality_ratio` on the
     profile's latent rankings, with the refitted selector's own rule.
 
     Parameters
@@ -47,7 +45,7 @@ def _refit_and_judge(selector, profiles, settings, n_jobs=None):
     settings : dict of str to dict
         ``{name: parameters}`` set on each clone.
     n_jobs : int, default=None
-        Passed to :func:`~sklweights.selection.fit_many`.
+        Passed to :func:`~sklweights.utils.fit_many`.
 
     Returns
     -------
@@ -56,7 +54,7 @@ def _refit_and_judge(selector, profiles, settings, n_jobs=None):
     quality : ndarray of shape (n_settings, n_profiles)
         Each committee's latent quality ratio.
     """
-    from sklweights.selection import fit_many
+    from sklweights.selection import fit_many, latent_quality_ratio
 
     params = [
         {**p, **({} if g is None else {"candidate_groups": g})}
@@ -94,7 +92,7 @@ class CommitteeTradeoffDisplay(DisplayMixin):
     One stacked bar per constraint setting (e.g. no bounds, proportional
     bounds, a quota) of a :class:`~sklweights.selection.FairCommitteeSelector`
     committee, labelled with its quality: the latent score over the latent
-    optimum (:func:`sklweights.metrics.latent_quality_ratio`, Boehmer et al.'s
+    optimum (:func:`sklweights.selection.latent_quality_ratio`, Boehmer et al.'s
     measure) when latent rankings are given, else the price of the
     constraint on the voters' own rankings.
 
@@ -440,7 +438,7 @@ class LatentQualityDisplay(DisplayMixin):
 
     Boehmer et al.'s (2023) figure: committees chosen from rankings biased
     against a group, judged on the latent (unbiased) rankings by
-    :func:`sklweights.metrics.latent_quality_ratio` (1 = the latent optimum),
+    :func:`sklweights.selection.latent_quality_ratio` (1 = the latent optimum),
     as the bias grows. One curve per method (a constraint setting, a rule):
     the median over the repetitions, with a band between two quantiles.
 
@@ -548,7 +546,7 @@ class LatentQualityDisplay(DisplayMixin):
 
         For each bias value and repetition, ``rankings`` draws a profile; a
         clone of ``selector`` under each setting is fitted on the biased
-        rankings (through :func:`~sklweights.selection.fit_many`) and its
+        rankings (through :func:`~sklweights.utils.fit_many`) and its
         committee judged on the latent ones.
 
         Parameters
@@ -572,7 +570,7 @@ class LatentQualityDisplay(DisplayMixin):
         bias_name : str, default="bias"
             The x-axis label.
         n_jobs : int, default=None
-            Passed to :func:`~sklweights.selection.fit_many`.
+            Passed to :func:`~sklweights.utils.fit_many`.
         ax : matplotlib Axes, default=None
             Axes to draw into; a new figure's axes when None.
 

@@ -51,6 +51,102 @@ class GroupConstraints:
         return bool(np.any(self.lower > 0) or np.any(self.upper < sizes))
 
 
+def _is_missing(value):
+    """None, NaN, ``pandas.NA`` or ``NaT``: a missing group label."""
+    if value is None:
+        return True
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    try:
+        return bool(value != value)  # NaN (float, numpy or Decimal)
+    except (TypeError, ValueError):
+        return False
+
+
+def _label_kind(label):
+    # numbers first, then strings, then other types by type name, then the
+    # missing label: for uniform labels, the order np.unique gives
+    if label is None:
+        return (3, "")
+    if isinstance(label, numbers.Real):
+        return (0, "")
+    if isinstance(label, str):
+        return (1, "")
+    return (2, type(label).__qualname__)
+
+
+def _sorted_labels(groups):
+    """Indices of ``groups`` in label order (see encode_group_labels)."""
+    kinds = {}
+    for g, label in enumerate(groups):
+        kinds.setdefault(_label_kind(label), []).append(g)
+    order = []
+    for kind in sorted(kinds):
+        members = kinds[kind]
+        try:
+            members = sorted(members, key=groups.__getitem__)
+        except TypeError:  # values of this type do not compare
+            pass
+        order.extend(members)
+    return order
+
+
+def encode_group_labels(labels):
+    """Distinct group labels in a deterministic order, and each entry's code.
+
+    Labels are categories compared by equality, of any mix of hashable types
+    (``[None, 1, "a"]``). Missing labels (None, NaN, ``pandas.NA``, ``NaT``)
+    form one group of their own, labelled None. The groups are sorted:
+    numbers by value, then strings, then other types by type name, then the
+    missing label; where labels of one type do not compare, they keep the
+    order of first appearance.
+
+    Parameters
+    ----------
+    labels : ndarray of shape (n,)
+        One label per candidate.
+
+    Returns
+    -------
+    groups : list
+        The distinct labels (Python scalars, None for missing).
+    codes : ndarray of shape (n,), dtype intp
+        ``groups[codes[i]]`` is the group of entry ``i``.
+    """
+    if labels.dtype.kind in "biuUS":  # uniform and sortable: numpy's fast path
+        groups = np.unique(labels)
+        return groups.tolist(), np.searchsorted(groups, labels)
+    if labels.dtype.kind == "f":
+        groups = np.unique(labels)  # one NaN, sorted last, as searchsorted finds it
+        codes = np.searchsorted(groups, labels)
+        return [None if np.isnan(g) else g for g in groups.tolist()], codes
+    index = {}
+    codes = np.empty(labels.shape[0], dtype=np.intp)
+    for i, value in enumerate(labels.tolist()):
+        if _is_missing(value):
+            value = None
+        elif isinstance(value, np.generic):
+            value = value.item()
+        try:
+            codes[i] = index.setdefault(value, len(index))
+        except TypeError:
+            raise TypeError(
+                "candidate_groups labels must be hashable values such as str, "
+                f"int or None; got {type(value).__name__} {value!r} for candidate "
+                f"{i}."
+            ) from None
+    groups = list(index)
+    order = _sorted_labels(groups)
+    rank = np.empty(len(groups), dtype=np.intp)
+    rank[order] = np.arange(len(groups))
+    return [groups[g] for g in order], rank[codes]
+
+
+def group_label(key):
+    """A ``group_bounds`` key as stored among the labels (missing -> None)."""
+    return None if _is_missing(key) else key
+
+
 def parse_candidate_groups(candidate_groups, n_candidates):
     """Labels and membership matrix from labels or an (m, G) membership matrix.
 
@@ -67,10 +163,9 @@ def parse_candidate_groups(candidate_groups, n_candidates):
                 "candidate_groups must give one label per candidate (column of X): "
                 f"expected length {n_candidates}, got {arr.shape[0]}."
             )
-        labels = list(np.unique(arr))
-        labels = [lab.item() if hasattr(lab, "item") else lab for lab in labels]
-        membership = np.stack([arr == lab for lab in labels]) if labels else None
-        return labels, membership.astype(bool), True
+        labels, codes = encode_group_labels(arr)
+        membership = codes[None, :] == np.arange(len(labels))[:, None]
+        return labels, membership, True
     if arr.ndim == 2:
         if arr.shape[0] != n_candidates:
             raise ValueError(
@@ -120,8 +215,9 @@ def proportional_group_bounds(candidate_groups, k, *, slack=0):
     Parameters
     ----------
     candidate_groups : array-like of shape (n_candidates,) or (n_candidates, G)
-        Group label of each candidate, or a 0/1 membership matrix (overlapping
-        groups allowed).
+        Group label of each candidate (any hashable labels, mixed types
+        allowed; a missing label is the group ``None``), or a 0/1 membership
+        matrix (overlapping groups allowed).
     k : int
         Committee size.
     slack : int, default=0
@@ -183,13 +279,19 @@ def build_constraints(
                 f"{type(group_bounds).__name__}."
             )
         bounds = {}
-        for lab, val in group_bounds.items():
+        for key, val in group_bounds.items():
+            lab = group_label(key)
             if lab not in labels:
                 raise ValueError(
-                    f"group_bounds names group {lab!r}, which is not in "
+                    f"group_bounds names group {key!r}, which is not in "
                     f"candidate_groups (labels: {labels})."
                 )
-            bounds[lab] = _bound_pair(lab, val, k)
+            if lab in bounds:
+                raise ValueError(
+                    f"group_bounds names group {lab!r} twice (as {key!r}); "
+                    "None and NaN both name the group of missing labels."
+                )
+            bounds[lab] = _bound_pair(key, val, k)
     sizes = membership.sum(axis=1)
     lower = np.zeros(len(labels), dtype=np.int64)
     upper = np.minimum(sizes, k).astype(np.int64)

@@ -14,8 +14,7 @@ import numpy as np
 
 
 def _latent_ratio(L, B, g, rule, k, **kw):
-    from sklweights.metrics import latent_quality_ratio
-    from sklweights.selection import FairCommitteeSelector
+    from sklweights.selection import FairCommitteeSelector, latent_quality_ratio
 
     at = {"approval_top": k} if rule in ("bloc", "pav") else {}
     t0 = time.perf_counter()
