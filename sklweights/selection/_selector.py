@@ -506,7 +506,7 @@ class FairCommitteeSelector(SelectorMixin, BaseEstimator):
     See Also
     --------
     committee_score : The score of a given committee.
-    ~sklweights.utils.fit_many : Fit the selector on many profiles, in parallel.
+    sklweights.utils.fit_many : Fit the selector on many profiles, in parallel.
     proportional_group_bounds : Proportional bounds from group shares.
     sklweights.datasets.make_biased_rankings : Rankings with a swapping bias.
 
