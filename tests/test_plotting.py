@@ -336,6 +336,30 @@ def test_committee_tradeoff_display():
         CommitteeTradeoffDisplay.from_predictions(["a"], [[1, 2], [3, 4]], [1.0, 0.9])
 
 
+def test_selection_displays_take_mixed_group_labels():
+    from sklweights.datasets import make_biased_rankings
+    from sklweights.selection import FairCommitteeSelector
+
+    L, B, g = make_biased_rankings(40, 12, swap_fraction=0.6, random_state=1)
+    mixed = np.array([None if k == 0 else "minority" for k in g], dtype=object)
+    mixed[:2] = [7, 7]  # a third, integer-labelled group
+    codes = {None: 2, "minority": 1, 7: 0}  # numbers, strings, then missing
+    settings = {"none": {}, "proportional": {"proportional": True}}
+    disp = CommitteeTradeoffDisplay.from_estimator(
+        FairCommitteeSelector(4, candidate_groups=mixed), B, settings=settings
+    )
+    assert list(disp.groups) == [7, "minority", None]
+    for i, params in enumerate(settings.values()):
+        chosen = FairCommitteeSelector(4, candidate_groups=mixed, **params)
+        members = chosen.fit(B).selected_
+        expected = np.bincount([codes[x] for x in mixed[members]], minlength=3)
+        np.testing.assert_array_equal(disp.composition[i], expected)
+    selector = FairCommitteeSelector(4, candidate_groups=mixed).fit(B)
+    pos = CandidatePositionDisplay.from_estimator(selector, B)
+    labels = pos.ax_.get_legend_handles_labels()[1]
+    assert {"group 7", "group minority", "group None"} <= set(labels)
+
+
 def test_candidate_position_display():
     from sklweights.datasets import make_biased_rankings
     from sklweights.selection import FairCommitteeSelector

@@ -209,14 +209,18 @@ class CommitteeTradeoffDisplay(DisplayMixin):
                 "selector has no candidate_groups: the composition needs the "
                 "group of every candidate."
             )
+        from sklweights.selection._bounds import encode_group_labels
+
         settings = _check_settings(settings)
-        groups_of = np.asarray(groups_of)
-        groups = np.unique(groups_of)
+        # labels of mixed types (None, int, str) in the selector's own order
+        groups, codes = encode_group_labels(np.asarray(groups_of))
         judge = X if X_latent is None else X_latent
         committees, quality = _refit_and_judge(selector, [(judge, X, None)], settings)
         committees = [c[0] for c in committees]
         composition = [
-            [int(np.sum(groups_of[members] == g)) for g in groups]
+            np.bincount(
+                codes[np.asarray(members, dtype=np.intp)], minlength=len(groups)
+            )
             for members in committees
         ]
         quality = quality[:, 0]
@@ -394,11 +398,15 @@ class CandidatePositionDisplay(DisplayMixin):
         ax = self._axes(ax, figsize=(6, 0.18 * m + 1.5))
         rows = np.arange(m)
         order = self.order_
-        labels = (
-            np.zeros(m, dtype=int) if self.groups is None else np.asarray(self.groups)
+        from sklweights.selection._bounds import encode_group_labels
+
+        groups, codes = (
+            ([0], np.zeros(m, dtype=np.intp))
+            if self.groups is None
+            else encode_group_labels(np.asarray(self.groups))
         )
-        for k, group in enumerate(np.unique(labels)):
-            at = np.flatnonzero(labels[order] == group)
+        for k, group in enumerate(groups):
+            at = np.flatnonzero(codes[order] == k)
             cand = order[at]
             ax.errorbar(
                 self.mean_position[cand],
