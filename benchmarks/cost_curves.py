@@ -282,7 +282,7 @@ def family_quantile(scale, timer):
         return (lambda: make(T).fit(X, y)), None
 
     def lp_seconds(est):
-        return est._timings["aggregation"]
+        return est.fit_times_["aggregation"]
 
     lib = f"2 base models (quantile forest, per-level boosting), cv={cv}"
     n_t = _grid(scale, 250, 250, 80)

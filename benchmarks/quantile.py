@@ -31,12 +31,16 @@ n_jobs=1 (rise of the resident-set high-water mark; ``--traced`` adds the
 tracemalloc peak, which misses native allocations such as tree nodes and torch
 tensors; ``--no-memory`` skips it; ``--memory-only`` runs only the probes).
 
-The per-method base fits of our aggregates are shared: the library is fitted
-once per split (and once more on the 75% for the split-CQR variants); the
-families reuse those out-of-fold predictions, as a user would when comparing
-weightings. Times reported for our methods are the full fit (base models +
-aggregation) of the medium aggregate; the aggregation step's own share is
-reported separately.
+The per-method base fits of our aggregates are shared through the
+aggregators' ``memory`` (a ``joblib.Memory`` on a temporary directory, one per
+split): the library is fitted once per split (and once more on the 75% for the
+split-CQR variants); the other families find those fits in the cache, as a
+user would when comparing weightings. Times reported for our methods are the
+full fit (base models + aggregation) of the medium aggregate, which stores the
+base fits in the cache as it goes (hashing the data and writing the fitted
+models are part of its time); another family's time is that base-model stage
+plus its own aggregation step (``fit_times_``), whose share is reported
+separately.
 """
 
 import argparse
@@ -45,12 +49,14 @@ import os
 import pickle
 import platform
 import sys
+import tempfile
 import time
 import tracemalloc
 import warnings
 from pathlib import Path
 
 import numpy as np
+from joblib import Memory
 
 LEVELS = np.array([0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95])
 ALPHA = 0.1
@@ -256,9 +262,13 @@ def in_children(tasks, parallel=2):
 FAMILIES = ("mean", "coarse", "medium", "fine")
 
 
-def prepare(X, y, seed, quick):
+def prepare(X, y, seed, quick, cache=None):
     """Data of one split and the estimators, built the same way for the timed
-    runs and the memory probes."""
+    runs and the memory probes.
+
+    ``cache``: the ``memory`` of our aggregators (a joblib.Memory), shared by
+    all of them so that the families reuse the base fits.
+    """
     from types import SimpleNamespace
 
     from sklearn.base import clone
@@ -280,22 +290,19 @@ def prepare(X, y, seed, quick):
     )
     n_jobs = 2
 
-    def make_agg(weighting, conformal=None, reuse=None, keep=False, jobs=n_jobs):
-        agg = QuantileAggregator(
+    def make_agg(weighting, conformal=None, jobs=n_jobs):
+        return QuantileAggregator(
             quantiles=LEVELS,
             weighting=weighting,
             conformal=conformal,
             calibration_size=0.25,
+            memory=cache,
             n_jobs=jobs,
             random_state=seed,
         )
-        if reuse is not None:
-            agg._reuse_bases = reuse
-        agg._keep_bases = keep
-        return agg
 
-    def make_deep(conformal, reuse):
-        deep = DeepQuantileAggregator(
+    def make_deep(conformal):
+        return DeepQuantileAggregator(
             quantiles=LEVELS,
             weighting="medium",
             conformal=conformal,
@@ -304,10 +311,9 @@ def prepare(X, y, seed, quick):
             max_epochs=60 if quick else 300,
             n_iter_no_change=10 if quick else 20,
             device="cpu",
+            memory=cache,
             random_state=seed,
         )
-        deep._reuse_bases = reuse
-        return deep
 
     peers = {
         "mapie_cqr_gbr": GradientBoostingRegressor(
@@ -371,21 +377,25 @@ def prepare(X, y, seed, quick):
 
 def run_split(X, y, seed, quick, add_deep=True):
     """Timed fits and test scores of every method on one split."""
+    with tempfile.TemporaryDirectory(prefix="sklweights-quantile-") as cache_dir:
+        return _run_split(X, y, seed, quick, add_deep, Memory(cache_dir, verbose=0))
+
+
+def _run_split(X, y, seed, quick, add_deep, cache):
     from sklweights.metrics import crossing_rate
 
-    S = prepare(X, y, seed, quick)
+    S = prepare(X, y, seed, quick, cache)
     Xtr, Xte, ytr, yte = S.Xtr, S.Xte, S.ytr, S.yte
     res = {}
 
-    def fit_family(weighting, conformal=None, reuse=None, keep=False):
-        agg = S.make_agg(weighting, conformal, reuse, keep)
+    def fit_family(weighting, conformal=None):
+        agg = S.make_agg(weighting, conformal)
         _, t_fit = timed(lambda: agg.fit(Xtr, ytr))
         return agg, t_fit
 
-    # ---- ours: the library once on all training rows
-    medium, t_medium = fit_family("medium", keep=True)
-    cache = medium._bases_cache
-    base_time = medium._timings["bases"]
+    # ---- ours: the library once on all training rows (stored in the cache)
+    medium, t_medium = fit_family("medium")
+    base_time = medium.fit_times_["bases"]
     agg_share = {}
     # base models, refit on all training rows
     base_q = {}
@@ -400,35 +410,35 @@ def run_split(X, y, seed, quick, add_deep=True):
             if weighting == "medium" and conformal is None:
                 agg, t = medium, t_medium
             else:
-                agg, _ = fit_family(weighting, conformal, reuse=cache)
-                t = base_time + agg._timings["aggregation"]
+                agg, _ = fit_family(weighting, conformal)  # base fits cached
+                t = base_time + agg.fit_times_["aggregation"]
             q, t_pred = timed(lambda agg=agg: agg.predict_quantiles(Xte))
             key = f"agg_{weighting}" + ("+cqr_cv" if conformal else "")
-            agg_share[key] = agg._timings["aggregation"] / base_time
+            agg_share[key] = agg.fit_times_["aggregation"] / base_time
             res[key] = scores(yte, q=q)
             res[key]["fit_s"], res[key]["predict_s"] = t, t_pred
             if conformal is None:
                 agg.set_params(noncrossing=None)
                 res[key]["cross_raw"] = crossing_rate(agg.predict_quantiles(Xte))
                 agg.set_params(noncrossing="sort")
-    # split CQR: base models on 75% of the training rows, shared by families
-    split_cache = None
+    # split CQR: base models on 75% of the training rows, fitted by the first
+    # family and found in the cache by the others
+    split_base_time = None
     for weighting in FAMILIES:
-        agg, t = fit_family(weighting, "split", split_cache, True)
-        if split_cache is None:
-            split_cache = agg._bases_cache
-            split_base_time = agg._timings["bases"]
+        agg, t = fit_family(weighting, "split")
+        if split_base_time is None:
+            split_base_time = agg.fit_times_["bases"]
         else:
-            t = split_base_time + agg._timings["aggregation"]
+            t = split_base_time + agg.fit_times_["aggregation"]
         q, t_pred = timed(lambda agg=agg: agg.predict_quantiles(Xte))
         res[f"agg_{weighting}+cqr_split"] = scores(yte, q=q)
         res[f"agg_{weighting}+cqr_split"]["fit_s"] = t
         res[f"agg_{weighting}+cqr_split"]["predict_s"] = t_pred
 
-    # deep (local) medium aggregate, reusing the base fits
+    # deep (local) medium aggregate, reusing the cached base fits
     if add_deep:
-        for conformal, reuse in ((None, cache), ("split", split_cache)):
-            deep = S.make_deep(conformal, reuse)
+        for conformal in (None, "split"):
+            deep = S.make_deep(conformal)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 deep.fit(Xtr, ytr)
@@ -436,7 +446,7 @@ def run_split(X, y, seed, quick, add_deep=True):
             q, t_pred = timed(lambda deep=deep: deep.predict_quantiles(Xte))
             key = "deep_medium" + ("+cqr_split" if conformal else "")
             res[key] = scores(yte, q=q)
-            res[key]["fit_s"] = base_t + deep._timings["aggregation"]
+            res[key]["fit_s"] = base_t + deep.fit_times_["aggregation"]
             res[key]["predict_s"] = t_pred
 
     # ---- peers
@@ -501,24 +511,31 @@ def memory_split(X, y, seed, quick, add_deep=True, traced=False, skip=()):
     """Peak memory of an untimed fit + predict of each method on one split.
 
     Every method runs in a forked process, sequentially (n_jobs=1) so that all
-    its allocations are in that process. Our families share their base models:
-    those are fitted once from scratch (with the medium family) and the other
-    families then run their aggregation step + predict while the base fits are
-    held, as in their own from-scratch fit; each reports max(base-stage peak,
-    aggregation-stage peak).
+    its allocations are in that process. Our families share their base models
+    through ``memory``: those are fitted once from scratch (with the medium
+    family) and the other families then load them from the cache and run
+    their aggregation step + predict, holding the base fits as in their own
+    from-scratch fit; each reports max(base-stage peak, aggregation-stage
+    peak).
     """
-    S = prepare(X, y, seed, quick)
+    with tempfile.TemporaryDirectory(prefix="sklweights-quantile-") as cache_dir:
+        return _memory_split(
+            X, y, seed, quick, add_deep, traced, skip, Memory(cache_dir, verbose=0)
+        )
+
+
+def _memory_split(X, y, seed, quick, add_deep, traced, skip, cache):
+    S = prepare(X, y, seed, quick, cache)
     Xtr, Xte, ytr = S.Xtr, S.Xte, S.ytr
     _warm_up(add_deep)
 
     def ours(conformal):
-        probe, held, out = MemoryProbe(traced), {}, {}
+        probe, out = MemoryProbe(traced), {}
         suffix = {None: "", "split": "+cqr_split"}[conformal]
 
         def first():
-            agg = S.make_agg("medium", conformal, keep=True, jobs=1)
+            agg = S.make_agg("medium", conformal, jobs=1)
             agg.fit(Xtr, ytr).predict_quantiles(Xte)
-            held["cache"] = agg._bases_cache
 
         out["agg_medium" + suffix] = base = probe.step(first)
         todo = []
@@ -527,9 +544,9 @@ def memory_split(X, y, seed, quick, add_deep=True, traced=False, skip=()):
                 if weighting == "medium" and conf == conformal:
                     continue
                 key = f"agg_{weighting}" + ("+cqr_cv" if conf == "cv" else suffix)
-                todo.append((key, S.make_agg(weighting, conf, held["cache"], jobs=1)))
+                todo.append((key, S.make_agg(weighting, conf, jobs=1)))
         if add_deep:
-            todo.append(("deep_medium" + suffix, S.make_deep(conformal, held["cache"])))
+            todo.append(("deep_medium" + suffix, S.make_deep(conformal)))
         for key, est in todo:
             if key in skip:
                 continue
@@ -607,8 +624,8 @@ MEMORY_NOTE = (
     "also counts, so treat differences under ~10 MB as noise. Our families share "
     "their base models: those are fitted once from scratch (the medium row; the "
     "base_* rows are fitted inside it) and each other family reports "
-    "max(base-stage peak, peak of its aggregation step + predict while the base "
-    "fits are held).  \n"
+    "max(base-stage peak, peak of its aggregation step + predict, with the base "
+    "fits loaded from the aggregators' memory cache).  \n"
 )
 TRACED_NOTE = (
     "peak MB traced = tracemalloc peak of the same runs: Python and numpy "

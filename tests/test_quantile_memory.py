@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import QuantileRegressor
+from sklearn.metrics import mean_pinball_loss
+from sklearn.model_selection import KFold
 
 from sklweights import DeepQuantileAggregator, QuantileAggregator
 from sklweights.datasets import make_heteroscedastic_regression
@@ -80,21 +82,32 @@ def test_sequential_fit_drops_each_fold_model(data, conformal, cv):
 
 
 def test_oof_predictions_come_from_the_fold_models(data):
-    # the out-of-fold column of a row is the quantile of the other folds' y
+    # the out-of-fold column of a row is the quantile of the other folds' y,
+    # read back through the out-of-fold loss of learner "a"
     X, y = data
+    cv = KFold(4, shuffle=True, random_state=0)
     agg = QuantileAggregator(
         [("a", _TrackedQuantiles()), ("lin", QuantileRegressor(alpha=0.0))],
         quantiles=LEVELS,
-        cv=4,
+        cv=cv,
         weighting="coarse",
         random_state=0,
+    ).fit(X, y)
+    P = np.empty((len(y), len(LEVELS)))
+    for train, test in cv.split(X, y):
+        P[test] = np.quantile(y[train], LEVELS)
+    expected = np.mean(
+        [mean_pinball_loss(y, P[:, t], alpha=a) for t, a in enumerate(LEVELS)]
     )
-    agg._keep_bases = True
-    agg.fit(X, y)
-    folds, P, _ = agg._bases_cache
-    for train, test in folds:
-        expected = np.quantile(y[train], LEVELS)
-        np.testing.assert_array_equal(P[test, 0, :], np.tile(expected, (len(test), 1)))
+    assert agg.oof_losses_["a"] == pytest.approx(expected, rel=1e-12)
+    # the in-sample quantiles (no cross-fitting) have another loss
+    full = np.mean(
+        [
+            mean_pinball_loss(y, np.full(len(y), np.quantile(y, a)), alpha=a)
+            for a in LEVELS
+        ]
+    )
+    assert agg.oof_losses_["a"] != pytest.approx(full, rel=1e-6)
 
 
 @pytest.mark.torch

@@ -9,10 +9,12 @@ import numpy as np
 from sklearn.base import RegressorMixin, clone
 from sklearn.model_selection import KFold, check_cv
 from sklearn.utils import Bunch, check_random_state
+from sklearn.utils.validation import check_memory
 
 from sklweights.metrics._quantile import _pinball_matrix, _symmetric_pairs
 from sklweights.utils._parallel import parallel_map
 from sklweights.utils._sklearn_compat import (
+    HasMethods,
     Interval,
     RealNotInt,
     StrOptions,
@@ -101,6 +103,11 @@ def _fit_predict(template, X, y, sw, train, test):
     (or threaded) fit never holds more than one fold model at a time, and a
     process worker sends back an (n_test, T) array instead of the model. The
     refit on all rows (``test=None``) returns the fitted model.
+
+    This is the function that ``memory`` caches (a module-level function, so
+    that joblib can hash its arguments): the key is the unfitted template
+    (the base learner and its parameters, the levels), the data, the sample
+    weights and the row indices of the task.
     """
     model = clone(template)
     kwargs = {} if sw is None else {"sample_weight": sw[train]}
@@ -108,6 +115,20 @@ def _fit_predict(template, X, y, sw, train, test):
     if test is None:
         return model
     return model.predict_quantiles(X[test])
+
+
+def _plain_array(a):
+    # a process worker receives large arrays as np.memmap, which joblib.hash
+    # tells apart from an ndarray holding the same data: hash plain views, so
+    # that the cache keys do not depend on n_jobs or the array sizes
+    return a.view(np.ndarray) if isinstance(a, np.memmap) else a
+
+
+def _fit_task(fit_predict, template, X, y, sw, train, test):
+    """Run one base-model task through ``fit_predict`` (cached or not)."""
+    X, y, sw, train = map(_plain_array, (X, y, sw, train))
+    test = None if test is None else _plain_array(test)
+    return fit_predict(template, X, y, sw, train, test)
 
 
 def conformal_quantile(scores, weights, alpha):
@@ -146,6 +167,7 @@ class _BaseQuantileAggregator(RegressorMixin, _BaseComposition):
             Interval(numbers.Integral, 1, None, closed="left"),
         ],
         "cv": [Interval(numbers.Integral, 2, None, closed="left"), "cv_object"],
+        "memory": [None, str, HasMethods(["cache"])],
         "n_jobs": [numbers.Integral, None],
         "random_state": ["random_state"],
     }
@@ -256,9 +278,15 @@ class _BaseQuantileAggregator(RegressorMixin, _BaseComposition):
             for train, test in folds:
                 tasks.append((model, w, train, test))
             tasks.append((model, w, np.arange(len(y)), None))
+        # with ``memory``, each task (one learner on one fold, or its refit)
+        # is looked up in, or stored into, the cache
+        fit_predict = check_memory(self.memory).cache(_fit_predict)
         out = parallel_map(
-            _fit_predict,
-            [(model, X, y, w, train, test) for model, w, train, test in tasks],
+            _fit_task,
+            [
+                (fit_predict, model, X, y, w, train, test)
+                for model, w, train, test in tasks
+            ],
             n_jobs=self.n_jobs,
         )
         M, T = len(wrapped), len(levels)
@@ -301,16 +329,8 @@ class _BaseQuantileAggregator(RegressorMixin, _BaseComposition):
         Xt, yt = X[train_idx], y[train_idx]
         swt = None if sw is None else sw[train_idx]
         t0 = time.perf_counter()
-        # Private hook for benchmarks: reuse base fits computed by an identical
-        # configuration (same data, folds and calibration split).
-        reuse = getattr(self, "_reuse_bases", None)
-        if reuse is not None:
-            folds, P, fitted = reuse
-        else:
-            folds = self._folds(Xt, yt, len(yt), seed)
-            P, fitted = self._fit_bases(Xt, yt, swt, levels, folds, seed)
-        if getattr(self, "_keep_bases", False):
-            self._bases_cache = (folds, P, fitted)
+        folds = self._folds(Xt, yt, len(yt), seed)
+        P, fitted = self._fit_bases(Xt, yt, swt, levels, folds, seed)
         t1 = time.perf_counter()
         ones = np.ones(len(yt)) if swt is None else swt
         state, fitted_attributes = self._fit_weights(Xt, P, yt, ones, levels, seed)
@@ -351,7 +371,10 @@ class _BaseQuantileAggregator(RegressorMixin, _BaseComposition):
             qc = apply_noncrossing(qc, self.noncrossing)
             corrections = self._corrections(qc, yt, ones, levels)
         self.conformal_corrections_ = corrections
-        self._timings = {"bases": t1 - t0, "aggregation": time.perf_counter() - t1}
+        self.fit_times_ = {
+            "bases": t1 - t0,
+            "aggregation": time.perf_counter() - t1,
+        }
         return self
 
     def _corrections(self, q, y, w, levels):
@@ -494,6 +517,19 @@ class QuantileAggregator(_BaseQuantileAggregator):
     cv : int, cross-validation generator or iterable, default=5
         Folds for the out-of-fold base predictions; an int gives a shuffled
         ``KFold`` seeded by ``random_state``. Must be a partition.
+    memory : str or object with the joblib.Memory interface, default=None
+        Caches the base-model fits: each learner's fit on each
+        cross-fitting fold (its out-of-fold predictions) and its refit on all
+        training rows. A str is the path of the caching directory; None
+        caches nothing. The key is the learner with its parameters, the
+        levels, the data, the sample weights and the rows of the task, so
+        refitting with other aggregation parameters (``weighting``, or
+        ``conformal="cv"`` after ``conformal=None``: the same folds) or
+        changing one learner's parameters reuses every fit that did not
+        change, as ``sklearn.pipeline.Pipeline`` does for its
+        transformers. The folds (and the calibration rows of
+        ``conformal="split"``) are drawn from ``random_state``: set it to an
+        int for the fits to be found again.
     n_jobs : int, default=None
         Base-model fits (models x folds x levels) run in parallel; native
         threads inside each worker are capped so workers x threads <= cores.
@@ -524,6 +560,11 @@ class QuantileAggregator(_BaseQuantileAggregator):
         ``"optimal"`` or ``"inaccurate"`` (the worst over the LPs).
     n_iter_ : int
         Simplex/IPM iterations summed over the LPs.
+    fit_times_ : dict
+        Wall-clock seconds of the two stages of ``fit``: ``"bases"``, the
+        folds and the base-model fits (or their look-up in ``memory``), and
+        ``"aggregation"``, everything after (the weights, the out-of-fold
+        losses and the conformal calibration).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -573,6 +614,7 @@ class QuantileAggregator(_BaseQuantileAggregator):
         conformal=None,
         calibration_size=0.2,
         cv=5,
+        memory=None,
         n_jobs=None,
         random_state=None,
     ):
@@ -583,6 +625,7 @@ class QuantileAggregator(_BaseQuantileAggregator):
         self.conformal = conformal
         self.calibration_size = calibration_size
         self.cv = cv
+        self.memory = memory
         self.n_jobs = n_jobs
         self.random_state = random_state
 

@@ -111,6 +111,13 @@ class DeepQuantileAggregator(TorchTrainingMixin, _BaseQuantileAggregator):
         Dropout between hidden layers.
     weight_decay : float, default=0.0
         L2 penalty of Adam.
+    memory : str or object with the joblib.Memory interface, default=None
+        Caches the base-model fits (fold predictions and refits), keyed on
+        each learner's parameters and the data; see
+        :class:`sklweights.QuantileAggregator`. The keys do not depend on the
+        aggregator, so a ``QuantileAggregator`` and a
+        ``DeepQuantileAggregator`` with the same library, levels, ``cv``,
+        ``conformal`` split and ``random_state`` share their base fits.
     n_jobs : int, default=None
         Parallel base-model fits.
     %(device)s
@@ -147,6 +154,11 @@ class DeepQuantileAggregator(TorchTrainingMixin, _BaseQuantileAggregator):
     n_epochs_, best_epoch_ : int
     device_ : str
         The device used for training.
+    fit_times_ : dict
+        Wall-clock seconds of the base-model stage (``"bases"``, including
+        the look-up in ``memory``) and of the rest of ``fit``
+        (``"aggregation"``: the network, the out-of-fold losses, the
+        conformal calibration).
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
@@ -204,6 +216,7 @@ class DeepQuantileAggregator(TorchTrainingMixin, _BaseQuantileAggregator):
         hidden_layer_sizes=(64, 64),
         dropout=0.0,
         weight_decay=0.0,
+        memory=None,
         n_jobs=None,
         device="auto",
         batch_size=128,
@@ -227,6 +240,7 @@ class DeepQuantileAggregator(TorchTrainingMixin, _BaseQuantileAggregator):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.dropout = dropout
         self.weight_decay = weight_decay
+        self.memory = memory
         self.n_jobs = n_jobs
         self.device = device
         self.batch_size = batch_size
