@@ -157,6 +157,7 @@ ABLATIONS = {
         None,
         [{"class_weight": "balanced", "embeddings": "corpus"}],
     ),
+    "neutral_weight": ("class_weight", [{"neutral": 1.5}, {"neutral": 2.0}]),
     "min_freq": ("min_freq", [1, 3]),
     "max_len": ("max_len", [30]),
 }
